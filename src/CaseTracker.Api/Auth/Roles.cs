@@ -1,0 +1,36 @@
+namespace CaseTracker.Api.Auth;
+
+/// <summary>The roles of CONTRACT §2, as carried in the token's <c>role</c> claim.</summary>
+public static class Roles
+{
+    public const string Officer = "officer";
+    public const string Auditor = "auditor";
+    public const string Analyst = "analyst";
+    public const string Admin = "admin";
+
+    public static readonly IReadOnlyList<string> All = [Officer, Auditor, Analyst, Admin];
+}
+
+/// <summary>What each kind of route requires; every /api endpoint names one of these.</summary>
+public static class Policies
+{
+    /// <summary>Post commands: officers only. Auditors, analysts and admins post nothing.</summary>
+    public const string Record = "record";
+
+    /// <summary>Read projections: cases, defendants, stats.</summary>
+    public const string ReadCases = "read-cases";
+
+    /// <summary>Event history, time travel and integrity.</summary>
+    public const string ReadHistory = "read-history";
+
+    /// <summary>Operations endpoints.</summary>
+    public const string Operate = "operate";
+
+    public static readonly IReadOnlyDictionary<string, string[]> RolesFor = new Dictionary<string, string[]>
+    {
+        [Record] = [Roles.Officer],
+        [ReadCases] = [Roles.Officer, Roles.Auditor, Roles.Analyst, Roles.Admin],
+        [ReadHistory] = [Roles.Auditor, Roles.Admin],
+        [Operate] = [Roles.Admin],
+    };
+}

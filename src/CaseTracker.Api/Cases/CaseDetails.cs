@@ -1,0 +1,299 @@
+using CaseTracker.Api.Auth;
+using CaseTracker.Api.Http;
+using JasperFx.Events;
+using Marten;
+using Marten.Events.Aggregation;
+using JasperFx;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Wolverine.Http;
+
+namespace CaseTracker.Api.Cases;
+
+/// <summary>The case as officers, analysts and auditors read it: every live entry, with totals.</summary>
+public class CaseDetails
+{
+    [Identity]
+    public Guid CaseId { get; set; }
+    public long Version { get; set; }
+    public string Reference { get; set; } = "";
+    public string Title { get; set; } = "";
+    public string Status { get; set; } = CaseStatus.Open;
+    public string LeadAgency { get; set; } = "";
+    public string Jurisdiction { get; set; } = "";
+    public List<string> PartnerAgencies { get; set; } = [];
+    public DateTimeOffset OpenedAt { get; set; }
+    public DateTimeOffset? ClosedAt { get; set; }
+    public string? Disposition { get; set; }
+    public DateTimeOffset LastOccurredAt { get; set; }
+
+    public List<CaseTip> Tips { get; set; } = [];
+    public List<CaseDefendant> Defendants { get; set; } = [];
+    public List<CaseArrest> Arrests { get; set; } = [];
+    public List<CaseSeizure> Seizures { get; set; } = [];
+    public List<CaseCharge> Charges { get; set; } = [];
+    public List<CaseVerdict> Verdicts { get; set; } = [];
+    public List<CaseSentence> Sentences { get; set; } = [];
+    public List<CaseReferral> Referrals { get; set; } = [];
+    public List<CaseLink> Links { get; set; } = [];
+
+    public IReadOnlyList<string> Agencies => [LeadAgency, .. PartnerAgencies.Where(x => x != LeadAgency)];
+
+    /// <summary>Mass seizures in grams by substance; other units are in <see cref="SeizureOtherUnits"/>.</summary>
+    public IReadOnlyDictionary<string, decimal> SeizureTotals => Seizures
+        .Where(x => Units.Grams.ContainsKey(x.Unit))
+        .GroupBy(x => Units.SubstanceKey(x.Substance))
+        .ToDictionary(g => g.Key, g => g.Sum(x => x.Quantity * Units.Grams[x.Unit]));
+
+    public IReadOnlyDictionary<string, Dictionary<string, decimal>> SeizureOtherUnits => Seizures
+        .Where(x => !Units.Grams.ContainsKey(x.Unit))
+        .GroupBy(x => Units.SubstanceKey(x.Substance))
+        .ToDictionary(g => g.Key, g => g.GroupBy(x => x.Unit).ToDictionary(u => u.Key, u => u.Sum(x => x.Quantity)));
+}
+
+public static class CaseStatus
+{
+    public const string Open = "open";
+    public const string Closed = "closed";
+}
+
+public record CaseTip(Guid TipId, string FromAgency, DateTimeOffset ReceivedAt, string Summary, string? SubjectAlias, string? Channel);
+
+public record CaseDefendant(
+    Guid DefendantId,
+    string Name,
+    IReadOnlyList<string> Aliases,
+    string? Nationality,
+    string? Role,
+    DateTimeOffset IdentifiedAt,
+    string Status = DefendantStatus.Identified);
+
+public record CaseArrest(Guid ArrestId, Guid DefendantId, DateTimeOffset ArrestedAt, string Place, string Agency);
+
+public record CaseSeizure(
+    Guid SeizureId, string Substance, decimal Quantity, string Unit, DateTimeOffset SeizedAt, string Place, string? EvidenceRef)
+{
+    public decimal? Grams => Units.Grams.TryGetValue(Unit, out var factor) ? Quantity * factor : null;
+}
+
+public record CaseCharge(Guid ChargeId, Guid DefendantId, string Offence, DateTimeOffset FiledAt, string? Statute);
+
+public record CaseVerdict(Guid VerdictId, Guid DefendantId, Guid ChargeId, string Verdict, DateTimeOffset ReachedAt, string Court);
+
+public record CaseSentence(
+    Guid SentenceId,
+    Guid DefendantId,
+    string OriginalKind,
+    int? OriginalTermMonths,
+    int? OriginalReprieveYears,
+    DateTimeOffset HandedAt,
+    string Court,
+    IReadOnlyList<CaseCommutation> Commutations)
+{
+    /// <summary>The sentence in its current form: the last standing commutation, else as handed down.</summary>
+    public string Kind => Commutations.Count > 0 ? Commutations[^1].ToKind : OriginalKind;
+    public int? TermMonths => Commutations.Count > 0 ? Commutations[^1].TermMonths : OriginalTermMonths;
+    public int? ReprieveYears => Commutations.Count > 0 ? Commutations[^1].ReprieveYears : OriginalReprieveYears;
+}
+
+public record CaseCommutation(Guid CommutationId, string FromKind, string ToKind, DateTimeOffset CommutedAt, string Reason, int? TermMonths, int? ReprieveYears);
+
+public record CaseReferral(
+    Guid ReferralId, string ToAgency, string Jurisdiction, int SubjectsIdentified, DateTimeOffset ReferredAt, string Summary,
+    IReadOnlyList<CaseReferralOutcome> Outcomes)
+{
+    public int InvestigationsOpened => Outcomes.Sum(x => x.InvestigationsOpened);
+    public int Arrests => Outcomes.Sum(x => x.Arrests);
+    public int Indictments => Outcomes.Sum(x => x.Indictments);
+}
+
+public record CaseReferralOutcome(
+    Guid OutcomeId, DateTimeOffset ReportedAt, int InvestigationsOpened, int Arrests, int Indictments, IReadOnlyList<string> Jurisdictions);
+
+public record CaseLink(Guid LinkId, Guid LinkedCaseId, string Relation, string Note, DateTimeOffset LinkedAt);
+
+/// <summary>
+/// Folds a case stream into <see cref="CaseDetails"/>. Inline, so an officer reads what they just
+/// wrote; every value comes from the events, so a rebuild or a fold up to any version gives the
+/// same document.
+/// </summary>
+public partial class CaseDetailsProjection : SingleStreamProjection<CaseDetails, Guid>
+{
+    public override CaseDetails? Evolve(CaseDetails? snapshot, Guid id, IEvent e)
+    {
+        var details = snapshot ?? new CaseDetails { CaseId = id };
+        switch (e.Data)
+        {
+            case CaseOpened x:
+                details.CaseId = x.CaseId;
+                details.Reference = x.Reference;
+                details.Title = x.Title;
+                details.LeadAgency = x.LeadAgency;
+                details.Jurisdiction = x.Jurisdiction;
+                details.PartnerAgencies = [.. x.PartnerAgencies];
+                details.OpenedAt = x.OpenedAt;
+                break;
+            case TipReceived x:
+                details.Tips.Add(new CaseTip(x.TipId, x.FromAgency, x.ReceivedAt, x.Summary, x.SubjectAlias, x.Channel));
+                break;
+            case DefendantIdentified x:
+                details.Defendants.Add(new CaseDefendant(x.DefendantId, x.Name, x.Aliases, x.Nationality, x.Role, x.IdentifiedAt));
+                break;
+            case ArrestMade x:
+                details.Arrests.Add(new CaseArrest(x.ArrestId, x.DefendantId, x.ArrestedAt, x.Place, x.Agency));
+                break;
+            case DrugsSeized x:
+                details.Seizures.Add(new CaseSeizure(x.SeizureId, x.Substance, x.Quantity, x.Unit, x.SeizedAt, x.Place, x.EvidenceRef));
+                break;
+            case ChargeFiled x:
+                details.Charges.Add(new CaseCharge(x.ChargeId, x.DefendantId, x.Offence, x.FiledAt, x.Statute));
+                break;
+            case VerdictReached x:
+                details.Verdicts.Add(new CaseVerdict(x.VerdictId, x.DefendantId, x.ChargeId, x.Verdict, x.ReachedAt, x.Court));
+                break;
+            case SentenceHanded x:
+                details.Sentences.Add(new CaseSentence(x.SentenceId, x.DefendantId, x.Kind, x.TermMonths, x.ReprieveYears, x.HandedAt, x.Court, []));
+                break;
+            case SentenceCommuted x:
+                Replace(details.Sentences, s => s.SentenceId == x.SentenceId, s => s with
+                {
+                    Commutations = [.. s.Commutations, new CaseCommutation(x.CommutationId, s.Kind, x.ToKind, x.CommutedAt, x.Reason, x.TermMonths, x.ReprieveYears)]
+                });
+                break;
+            case LeadReferred x:
+                details.Referrals.Add(new CaseReferral(x.ReferralId, x.ToAgency, x.Jurisdiction, x.SubjectsIdentified, x.ReferredAt, x.Summary, []));
+                break;
+            case ReferralOutcomeReported x:
+                Replace(details.Referrals, r => r.ReferralId == x.ReferralId, r => r with
+                {
+                    Outcomes = [.. r.Outcomes, new CaseReferralOutcome(x.OutcomeId, x.ReportedAt, x.InvestigationsOpened, x.Arrests, x.Indictments, x.Jurisdictions)]
+                });
+                break;
+            case CaseLinked x:
+                details.Links.Add(new CaseLink(x.LinkId, x.LinkedCaseId, x.Relation, x.Note, x.LinkedAt));
+                break;
+            case EntryRetracted x:
+                Retract(details, x.EntryId);
+                break;
+            case CaseClosed x:
+                details.Status = CaseStatus.Closed;
+                details.ClosedAt = x.ClosedAt;
+                details.Disposition = x.Disposition;
+                break;
+        }
+
+        if (e.Data is ICaseEvent fact && fact.OccurredAt > details.LastOccurredAt)
+        {
+            details.LastOccurredAt = fact.OccurredAt;
+        }
+
+        details.Version = e.Version;
+        details.Defendants = [.. details.Defendants.Select(d => d with { Status = DefendantStatus.Of(details, d.DefendantId) })];
+        return details;
+    }
+
+    private static void Retract(CaseDetails details, Guid entryId)
+    {
+        details.Tips.RemoveAll(x => x.TipId == entryId);
+        details.Defendants.RemoveAll(x => x.DefendantId == entryId);
+        details.Arrests.RemoveAll(x => x.ArrestId == entryId);
+        details.Seizures.RemoveAll(x => x.SeizureId == entryId);
+        details.Charges.RemoveAll(x => x.ChargeId == entryId);
+        details.Verdicts.RemoveAll(x => x.VerdictId == entryId);
+        details.Sentences.RemoveAll(x => x.SentenceId == entryId);
+        details.Referrals.RemoveAll(x => x.ReferralId == entryId);
+        details.Links.RemoveAll(x => x.LinkId == entryId);
+        Replace(details.Sentences, s => s.Commutations.Any(c => c.CommutationId == entryId),
+            s => s with { Commutations = [.. s.Commutations.Where(c => c.CommutationId != entryId)] });
+        Replace(details.Referrals, r => r.Outcomes.Any(o => o.OutcomeId == entryId),
+            r => r with { Outcomes = [.. r.Outcomes.Where(o => o.OutcomeId != entryId)] });
+    }
+
+    private static void Replace<T>(List<T> items, Predicate<T> match, Func<T, T> change)
+    {
+        var index = items.FindIndex(match);
+        if (index >= 0) items[index] = change(items[index]);
+    }
+}
+
+/// <summary>Where a defendant stands in one case, from the live entries about them.</summary>
+public static class DefendantStatus
+{
+    public const string Identified = "identified";
+    public const string Arrested = "arrested";
+    public const string Charged = "charged";
+    public const string Convicted = "convicted";
+    public const string Acquitted = "acquitted";
+    public const string Sentenced = "sentenced";
+
+    public static string Of(CaseDetails details, Guid defendantId)
+    {
+        if (details.Sentences.Any(x => x.DefendantId == defendantId)) return Sentenced;
+
+        var verdicts = details.Verdicts.Where(x => x.DefendantId == defendantId).ToList();
+        if (verdicts.Any(x => x.Verdict == Verdicts.Guilty)) return Convicted;
+
+        var charges = details.Charges.Where(x => x.DefendantId == defendantId).ToList();
+        if (charges.Count > 0 && charges.All(c => verdicts.Any(v => v.ChargeId == c.ChargeId))) return Acquitted;
+        if (charges.Count > 0) return Charged;
+
+        return details.Arrests.Any(x => x.DefendantId == defendantId) ? Arrested : Identified;
+    }
+}
+
+public static class GetCaseEndpoint
+{
+    /// <summary>
+    /// The current case, or with exactly one of <paramref name="version"/>, <paramref name="knownAt"/>
+    /// (recording time) or <paramref name="asOf"/> (business time) the case folded from its events
+    /// up to that bound. Time travel is for auditors: it never reads the stored document.
+    /// </summary>
+    [WolverineGet("/api/cases/{caseId:guid}")]
+    [Authorize(Policy = Policies.ReadCases)]
+    [ProducesResponseType<CaseDetails>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public static async Task<IResult> Get(
+        Guid caseId, long? version, DateTimeOffset? knownAt, DateTimeOffset? asOf,
+        IQuerySession session, HttpContext http, CancellationToken ct)
+    {
+        var bounds = new object?[] { version, knownAt, asOf }.Count(x => x is not null);
+        if (bounds > 1)
+        {
+            return Results.Problem(Problems.Invalid("version", "name at most one of version, knownAt and asOf"));
+        }
+
+        if (bounds == 1 && !http.User.IsInRole(Roles.Auditor) && !http.User.IsInRole(Roles.Admin))
+        {
+            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Time travel is for auditors");
+        }
+
+        if (version is < 1) return Results.Problem(Problems.Invalid("version", "must be 1 or more"));
+
+        var details = await CaseTimeTravel.Load(session, caseId, version, knownAt, asOf, ct);
+        if (details is null) return Results.Problem(Problems.NotFound($"No case {caseId} (at that point in time)."));
+
+        http.Response.Headers.ETag = ExpectedVersion.ETag(details.Version);
+        return Results.Json(details, statusCode: StatusCodes.Status200OK);
+    }
+}
+
+public static class CaseTimeTravel
+{
+    public static async Task<CaseDetails?> Load(
+        IQuerySession session, Guid caseId, long? version, DateTimeOffset? knownAt, DateTimeOffset? asOf, CancellationToken ct)
+    {
+        if (version is not null) return await session.Events.AggregateStreamAsync<CaseDetails>(caseId, version: version.Value, token: ct);
+        if (knownAt is not null) return await session.Events.AggregateStreamAsync<CaseDetails>(caseId, timestamp: knownAt.Value, token: ct);
+        if (asOf is null) return await session.LoadAsync<CaseDetails>(caseId, ct);
+
+        // A retraction corrects the record rather than happening in the world, so "as known now"
+        // applies every retraction whatever its own date.
+        var happened = (await session.Events.FetchStreamAsync(caseId, token: ct))
+            .Where(e => e.Data is EntryRetracted || (e.Data is ICaseEvent fact && fact.OccurredAt <= asOf.Value))
+            .ToList();
+        if (happened.Count == 0) return null;
+
+        var aggregator = ((DocumentStore)session.DocumentStore).Options.Projections.AggregatorFor<CaseDetails>();
+        return await aggregator.BuildAsync(happened, session, null, ct);
+    }
+}

@@ -1,0 +1,49 @@
+using CaseTracker.Api.Auth;
+using CaseTracker.Api.Http;
+using Marten;
+using Marten.Pagination;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Wolverine.Http;
+
+namespace CaseTracker.Api.Cases;
+
+/// <summary>One line of the case list, read from the <see cref="CaseDetails"/> documents.</summary>
+public record CaseSummary(
+    Guid CaseId, string Reference, string Title, string Status, string LeadAgency, string Jurisdiction,
+    DateTimeOffset OpenedAt, DateTimeOffset? ClosedAt, DateTimeOffset LastOccurredAt, long Version);
+
+public record CasePage(int Page, int PageSize, long Total, IReadOnlyList<CaseSummary> Items);
+
+public static class ListCasesEndpoint
+{
+    public const int MaxPageSize = 200;
+
+    [WolverineGet("/api/cases")]
+    [Authorize(Policy = Policies.ReadCases)]
+    [ProducesResponseType<CasePage>(StatusCodes.Status200OK)]
+    public static async Task<IResult> Get(string? status, int? page, int? pageSize, IQuerySession session, CancellationToken ct)
+    {
+        var problems = new Validation()
+            .OneOf("status", status, [CaseStatus.Open, CaseStatus.Closed], required: false)
+            .Rule(page is null or >= 1, "page", "must be 1 or more")
+            .Rule(pageSize is null or >= 1, "pageSize", "must be 1 or more")
+            .Result;
+        if (problems != WolverineContinue.NoProblems) return Results.Problem(problems);
+
+        // Larger pages are capped rather than refused, so a dashboard asking for "everything" still works.
+        var size = Math.Min(pageSize ?? 50, MaxPageSize);
+        var number = page ?? 1;
+
+        IQueryable<CaseDetails> query = session.Query<CaseDetails>();
+        if (status is not null) query = query.Where(x => x.Status == status);
+
+        var found = await query
+            .OrderByDescending(x => x.OpenedAt).ThenBy(x => x.Reference)
+            .Select(x => new CaseSummary(x.CaseId, x.Reference, x.Title, x.Status, x.LeadAgency, x.Jurisdiction,
+                x.OpenedAt, x.ClosedAt, x.LastOccurredAt, x.Version))
+            .ToPagedListAsync(number, size, ct);
+
+        return Results.Json(new CasePage(number, size, found.TotalItemCount, [.. found]));
+    }
+}

@@ -1,0 +1,29 @@
+using CaseTracker.Api.Auth;
+using CaseTracker.Api.Http;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Wolverine.Http;
+using Wolverine.Http.Marten;
+using Wolverine.Marten;
+
+namespace CaseTracker.Api.Cases;
+
+public record CloseCase(DateTimeOffset? ClosedAt, string? Disposition);
+
+public static class CloseCaseEndpoint
+{
+    public static ProblemDetails Validate(CloseCase command) => new Validation()
+        .Time("closedAt", command.ClosedAt)
+        .Text("disposition", command.Disposition, Validation.MaxText)
+        .Result;
+
+    public static ProblemDetails Before(Case current, HttpContext http) => CaseWriteRules.Check(current, http);
+
+    [WolverinePost("/api/cases/{caseId:guid}/closure")]
+    [Authorize(Policy = Policies.Record)]
+    public static (CommandAccepted, Events) Post(CloseCase command, [Aggregate("caseId")] Case current)
+    {
+        var closed = new CaseClosed(command.ClosedAt!.Value, command.Disposition!.Trim());
+        return (CommandAccepted.For(current, closed), [closed]);
+    }
+}

@@ -1,0 +1,35 @@
+using CaseTracker.Api.Auth;
+using CaseTracker.Api.Http;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Wolverine.Http;
+using Wolverine.Http.Marten;
+using Wolverine.Marten;
+
+namespace CaseTracker.Api.Cases;
+
+public record CommuteSentence(string? ToKind, DateTimeOffset? CommutedAt, string? Reason, int? TermMonths, int? ReprieveYears);
+
+public static class CommuteSentenceEndpoint
+{
+    public static ProblemDetails Validate(CommuteSentence command) => new Validation()
+        .Sentence("toKind", command.ToKind, command.TermMonths, command.ReprieveYears)
+        .Time("commutedAt", command.CommutedAt)
+        .Text("reason", command.Reason, Validation.MaxText)
+        .Result;
+
+    public static ProblemDetails Before(Guid sentenceId, Case current, HttpContext http) =>
+        CaseWriteRules.Check(current, http, () => current.Live(sentenceId, EntryKind.Sentence) is null
+            ? Problems.NotFound($"No sentence {sentenceId} stands in this case.")
+            : null);
+
+    [WolverinePost("/api/cases/{caseId:guid}/sentences/{sentenceId:guid}/commutations")]
+    [Authorize(Policy = Policies.Record)]
+    public static (CommandAccepted, Events) Post(CommuteSentence command, Guid sentenceId, [Aggregate("caseId")] Case current)
+    {
+        var commuted = new SentenceCommuted(
+            Guid.CreateVersion7(), sentenceId, command.ToKind!, command.CommutedAt!.Value, command.Reason!.Trim(),
+            command.TermMonths, command.ReprieveYears);
+        return (CommandAccepted.For(current, commuted), [commuted]);
+    }
+}

@@ -1,0 +1,52 @@
+using CaseTracker.Api.Auth;
+using CaseTracker.Api.Http;
+using JasperFx.Events;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Wolverine.Http;
+using Wolverine.Http.Marten;
+using Wolverine.Marten;
+
+namespace CaseTracker.Api.Cases;
+
+public record LinkCase(Guid? LinkedCaseId, string? Relation, string? Note, DateTimeOffset? OccurredAt);
+
+public static class LinkCaseEndpoint
+{
+    public static ProblemDetails Validate(LinkCase command) => new Validation()
+        .Required("linkedCaseId", command.LinkedCaseId)
+        .OneOf("relation", command.Relation, CaseRelations.All)
+        .Text("note", command.Note, Validation.MaxText)
+        .Time("occurredAt", command.OccurredAt, required: false)
+        .Result;
+
+    public static async Task<StreamState?> LoadAsync(LinkCase command, IQuerySession session, CancellationToken ct) =>
+        await session.Events.FetchStreamStateAsync(command.LinkedCaseId!.Value, ct);
+
+    public static ProblemDetails Before(LinkCase command, Case current, HttpContext http, StreamState? linked) =>
+        CaseWriteRules.Check(current, http, () =>
+        {
+            var linkedId = command.LinkedCaseId!.Value;
+            if (linked is null) return Problems.NotFound($"No case {linkedId} exists to link to.");
+            if (linkedId == current.Id) return Problems.Invalid("linkedCaseId", "must name another case");
+            return current.HasLive(EntryKind.Link, l => l.Detail == $"{linkedId}/{command.Relation}")
+                ? Problems.Conflict($"This case is already linked to {linkedId} as {command.Relation}.")
+                : null;
+        });
+
+    [WolverinePost("/api/cases/{caseId:guid}/links")]
+    [Authorize(Policy = Policies.Record)]
+    public static (CommandAccepted, Events) Post(LinkCase command, [Aggregate("caseId")] Case current, TimeProvider clock)
+    {
+        var linked = new CaseLinked(
+            Guid.CreateVersion7(), command.LinkedCaseId!.Value, command.Relation!, command.Note!.Trim(),
+            command.OccurredAt ?? clock.GetUtcNow());
+        return (CommandAccepted.For(current, linked), [linked]);
+    }
+}
+
+public static class CaseRelations
+{
+    public static readonly IReadOnlyList<string> All = ["related-network", "spawned-from", "same-defendant"];
+}

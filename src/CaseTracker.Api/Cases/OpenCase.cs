@@ -1,0 +1,62 @@
+using System.Text.RegularExpressions;
+using CaseTracker.Api.Auth;
+using CaseTracker.Api.Http;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Wolverine.Http;
+using Wolverine.Marten;
+
+namespace CaseTracker.Api.Cases;
+
+public record OpenCase(
+    string? Reference,
+    string? Title,
+    string? LeadAgency,
+    string? Jurisdiction,
+    IReadOnlyList<string?>? PartnerAgencies,
+    DateTimeOffset? OpenedAt);
+
+public static partial class OpenCaseEndpoint
+{
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")]
+    private static partial Regex ReferencePattern();
+
+    public static ProblemDetails Validate(OpenCase command) => new Validation()
+        .Text("reference", command.Reference, 64)
+        .Rule(command.Reference is null || ReferencePattern().IsMatch(command.Reference.Trim()), "reference",
+            "must be letters, digits and . _ / - (such as XT-2017-001)")
+        .Text("title", command.Title)
+        .Text("leadAgency", command.LeadAgency)
+        .Text("jurisdiction", command.Jurisdiction)
+        .Texts("partnerAgencies", command.PartnerAgencies)
+        .Time("openedAt", command.OpenedAt)
+        .Result;
+
+    /// <summary>References are unique; the unique index on the read model settles a race between two openers.</summary>
+    public static async Task<ProblemDetails> ValidateAsync(OpenCase command, IQuerySession session, CancellationToken ct)
+    {
+        var reference = Normalise(command.Reference!);
+        var taken = await session.Query<CaseDetails>().AnyAsync(x => x.Reference == reference, ct);
+        return taken ? Problems.Conflict($"A case with reference {reference} already exists.") : WolverineContinue.NoProblems;
+    }
+
+    [WolverinePost("/api/cases")]
+    [Authorize(Policy = Policies.Record)]
+    public static (CommandAccepted, IStartStream) Post(OpenCase command)
+    {
+        var caseId = Guid.CreateVersion7();
+        var opened = new CaseOpened(
+            caseId,
+            Normalise(command.Reference!),
+            command.Title!.Trim(),
+            command.LeadAgency!.Trim(),
+            command.Jurisdiction!.Trim(),
+            [.. (command.PartnerAgencies ?? []).Select(x => x!.Trim()).Distinct()],
+            command.OpenedAt!.Value);
+
+        return (CommandAccepted.For(caseId, 1, opened), MartenOps.StartStream<Case>(caseId, opened));
+    }
+
+    private static string Normalise(string reference) => reference.Trim().ToUpperInvariant();
+}

@@ -1,0 +1,38 @@
+using CaseTracker.Api.Auth;
+using CaseTracker.Api.Http;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Wolverine.Http;
+using Wolverine.Http.Marten;
+using Wolverine.Marten;
+
+namespace CaseTracker.Api.Cases;
+
+public record ReportReferralOutcome(
+    DateTimeOffset? ReportedAt, int? InvestigationsOpened, int? Arrests, int? Indictments, IReadOnlyList<string?>? Jurisdictions);
+
+public static class ReportReferralOutcomeEndpoint
+{
+    public static ProblemDetails Validate(ReportReferralOutcome command) => new Validation()
+        .Time("reportedAt", command.ReportedAt)
+        .Count("investigationsOpened", command.InvestigationsOpened)
+        .Count("arrests", command.Arrests)
+        .Count("indictments", command.Indictments)
+        .Texts("jurisdictions", command.Jurisdictions)
+        .Result;
+
+    public static ProblemDetails Before(Guid referralId, Case current, HttpContext http) =>
+        CaseWriteRules.Check(current, http, () => current.Live(referralId, EntryKind.Referral) is null
+            ? Problems.NotFound($"No referral {referralId} stands in this case.")
+            : null);
+
+    [WolverinePost("/api/cases/{caseId:guid}/referrals/{referralId:guid}/outcomes")]
+    [Authorize(Policy = Policies.Record)]
+    public static (CommandAccepted, Events) Post(ReportReferralOutcome command, Guid referralId, [Aggregate("caseId")] Case current)
+    {
+        var reported = new ReferralOutcomeReported(
+            Guid.CreateVersion7(), referralId, command.ReportedAt!.Value, command.InvestigationsOpened!.Value,
+            command.Arrests!.Value, command.Indictments!.Value, [.. (command.Jurisdictions ?? []).Select(x => x!.Trim()).Distinct()]);
+        return (CommandAccepted.For(current, reported), [reported]);
+    }
+}

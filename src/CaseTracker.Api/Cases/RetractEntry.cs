@@ -1,0 +1,44 @@
+using CaseTracker.Api.Auth;
+using CaseTracker.Api.Http;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Wolverine.Http;
+using Wolverine.Http.Marten;
+using Wolverine.Marten;
+
+namespace CaseTracker.Api.Cases;
+
+/// <summary>
+/// Withdraws an entry recorded in error. The entry's event stays in the history; every projection
+/// drops the entry. A wrong field is corrected by retracting the entry and recording it again.
+/// </summary>
+public record RetractEntry(Guid? EntryId, string? Reason, DateTimeOffset? OccurredAt);
+
+public static class RetractEntryEndpoint
+{
+    public static ProblemDetails Validate(RetractEntry command) => new Validation()
+        .Required("entryId", command.EntryId)
+        .Text("reason", command.Reason, Validation.MaxText)
+        .Time("occurredAt", command.OccurredAt, required: false)
+        .Result;
+
+    public static ProblemDetails Before(RetractEntry command, Case current, HttpContext http) =>
+        CaseWriteRules.Check(current, http, () =>
+        {
+            var entryId = command.EntryId!.Value;
+            if (!current.Entries.TryGetValue(entryId, out var entry)) return Problems.NotFound($"No entry {entryId} in this case.");
+            if (entry.Retracted) return Problems.Conflict($"Entry {entryId} is already retracted.");
+            return current.HasLiveDependents(entryId)
+                ? Problems.Conflict($"Entries that depend on {entryId} still stand; retract them first.")
+                : null;
+        });
+
+    [WolverinePost("/api/cases/{caseId:guid}/retractions")]
+    [Authorize(Policy = Policies.Record)]
+    public static (CommandAccepted, Events) Post(RetractEntry command, [Aggregate("caseId")] Case current, TimeProvider clock)
+    {
+        var retracted = new EntryRetracted(
+            Guid.CreateVersion7(), command.EntryId!.Value, command.Reason!.Trim(), command.OccurredAt ?? clock.GetUtcNow());
+        return (CommandAccepted.For(current, retracted), [retracted]);
+    }
+}

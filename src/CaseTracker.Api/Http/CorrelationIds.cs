@@ -1,0 +1,26 @@
+using System.Diagnostics;
+
+namespace CaseTracker.Api.Http;
+
+/// <summary>
+/// Every request carries a correlation id: the caller's <c>X-Correlation-Id</c> when it sends a
+/// sensible one, else the trace id. It is echoed back and recorded on every event appended.
+/// </summary>
+public sealed class CorrelationIds(RequestDelegate next)
+{
+    public const string Header = "X-Correlation-Id";
+    private const int MaxLength = 100;
+
+    public Task InvokeAsync(HttpContext http)
+    {
+        var sent = http.Request.Headers[Header].ToString();
+        var id = sent.Length is > 0 and <= MaxLength && sent.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':')
+            ? sent
+            : Activity.Current?.TraceId.ToString() ?? http.TraceIdentifier;
+        http.Items[Header] = id;
+        http.Response.Headers[Header] = id;
+        return next(http);
+    }
+
+    public static string For(HttpContext http) => http.Items[Header] as string ?? http.TraceIdentifier;
+}

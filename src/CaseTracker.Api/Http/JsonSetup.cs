@@ -1,0 +1,44 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace CaseTracker.Api.Http;
+
+public static class JsonSetup
+{
+    /// <summary>
+    /// Request bodies are read strictly: unknown properties are refused rather than silently dropped
+    /// (no mass assignment), numbers must be numbers, and times must carry their offset.
+    /// </summary>
+    public static void Configure(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        options.NumberHandling = JsonNumberHandling.Strict;
+        options.AllowTrailingCommas = false;
+        options.ReadCommentHandling = JsonCommentHandling.Disallow;
+        options.MaxDepth = 32;
+        options.Converters.Add(new OffsetRequired());
+    }
+
+    /// <summary>"2017-03-01T08:00:00" is ambiguous across the agencies' time zones; require an offset or Z.</summary>
+    private sealed class OffsetRequired : JsonConverter<DateTimeOffset>
+    {
+        public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            var text = reader.GetString();
+            if (text is null || text.Length < 11 || !(text.EndsWith('Z') || text.EndsWith('z') || HasOffset(text))
+                || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value))
+            {
+                throw new JsonException($"'{text}' is not an ISO 8601 time with an offset, such as 2017-03-01T08:00:00+08:00.");
+            }
+
+            return value;
+        }
+
+        public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value);
+
+        private static bool HasOffset(string text) => text.Length > 6 && text[^6] is '+' or '-' && text[^3] == ':';
+    }
+}

@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.Mvc;
+
+namespace CaseTracker.Api.Http;
+
+/// <summary>The problem documents CaseTracker answers with, so every rejection reads the same way.</summary>
+public static class Problems
+{
+    public static ProblemDetails Validation(IDictionary<string, string[]> errors) => new()
+    {
+        Status = StatusCodes.Status400BadRequest,
+        Title = "The request is not valid",
+        Detail = "See errors for what to correct; nothing was recorded.",
+        Extensions = { ["errors"] = errors }
+    };
+
+    public static ProblemDetails Invalid(string field, string message) =>
+        Validation(new Dictionary<string, string[]> { [field] = [message] });
+
+    public static ProblemDetails NotFound(string detail) => new()
+    {
+        Status = StatusCodes.Status404NotFound,
+        Title = "Not found",
+        Detail = detail
+    };
+
+    public static ProblemDetails Conflict(string detail) => new()
+    {
+        Status = StatusCodes.Status409Conflict,
+        Title = "Conflict with the case as recorded",
+        Detail = detail
+    };
+
+    public static ProblemDetails PreconditionFailed(long expected, long actual) => new()
+    {
+        Status = StatusCodes.Status412PreconditionFailed,
+        Title = "The case has moved on",
+        Detail = $"If-Match named version {expected} but the case is at version {actual}; nothing was recorded.",
+        Extensions = { ["currentVersion"] = actual }
+    };
+
+    public static ProblemDetails StaleAtCommit() => new()
+    {
+        Status = StatusCodes.Status412PreconditionFailed,
+        Title = "The case has moved on",
+        Detail = "Another writer appended to the case first; nothing was recorded. Read the case again."
+    };
+}

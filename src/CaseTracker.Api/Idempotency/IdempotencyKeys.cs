@@ -1,0 +1,93 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using CaseTracker.Api.Auth;
+using CaseTracker.Api.Cases;
+using CaseTracker.Api.Http;
+using Marten;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Mvc;
+
+namespace CaseTracker.Api.Idempotency;
+
+/// <summary>The key and request fingerprint of a first-time keyed command, for the seal to record.</summary>
+public sealed record PendingIdempotency(string Key, string RequestHash);
+
+/// <summary>
+/// <c>Idempotency-Key</c> on commands (CONTRACT §3): the same user, key and request answer the
+/// first response again and append nothing; the same key with another request is a 422.
+/// </summary>
+public sealed class IdempotencyKeys(RequestDelegate next)
+{
+    public const string Header = "Idempotency-Key";
+    public const string ReplayedHeader = "Idempotent-Replayed";
+    public const int MaxKeyLength = 200;
+
+    public async Task InvokeAsync(HttpContext http, IDocumentStore store, IOptions<JsonOptions> json, IProblemDetailsService problems)
+    {
+        var key = http.Request.Headers[Header].ToString();
+        var user = http.User.FindFirst(ActorClaims.User)?.Value;
+        if (!HttpMethods.IsPost(http.Request.Method) || key.Length == 0 || user is null)
+        {
+            await next(http);
+            return;
+        }
+
+        if (key.Length > MaxKeyLength)
+        {
+            await Write(http, problems, Problems.Invalid(Header, $"must be at most {MaxKeyLength} characters"));
+            return;
+        }
+
+        var requestHash = await Fingerprint(http.Request);
+        await using var session = store.QuerySession();
+        var record = await session.LoadAsync<IdempotencyRecord>(IdempotencyRecord.IdFor(user, key), http.RequestAborted);
+        if (record is null)
+        {
+            http.Features.Set(new PendingIdempotency(key, requestHash));
+            await next(http);
+            return;
+        }
+
+        if (record.RequestHash != requestHash)
+        {
+            await Write(http, problems, new ProblemDetails
+            {
+                Status = StatusCodes.Status422UnprocessableEntity,
+                Title = "Idempotency-Key already used for another request",
+                Detail = $"The key '{key}' was first used with a different request; nothing was recorded. Use a new key."
+            });
+            return;
+        }
+
+        var appended = await session.Events.FetchStreamAsync(record.CaseId, version: record.Version, fromVersion: record.Version, token: http.RequestAborted);
+        var accepted = CommandAccepted.For(record.CaseId, record.Version, appended.Single().Data);
+        http.Response.StatusCode = accepted.StatusCode;
+        if (accepted.Location is not null) http.Response.Headers.Location = accepted.Location;
+        http.Response.Headers[ReplayedHeader] = "true";
+        await http.Response.WriteAsJsonAsync(accepted, json.Value.SerializerOptions, http.RequestAborted);
+    }
+
+    /// <summary>Route and body: the same key on another route or with another body is another request.</summary>
+    private static async Task<string> Fingerprint(HttpRequest request)
+    {
+        request.EnableBuffering();
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(System.Text.Encoding.UTF8.GetBytes($"{request.Method} {request.Path}\n"));
+        var buffer = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(buffer, request.HttpContext.RequestAborted)) > 0)
+        {
+            sha.AppendData(buffer, 0, read);
+        }
+
+        request.Body.Position = 0;
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    private static async Task Write(HttpContext http, IProblemDetailsService problems, ProblemDetails problem)
+    {
+        http.Response.StatusCode = problem.Status!.Value;
+        await problems.WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem });
+    }
+}

@@ -1,0 +1,51 @@
+using CaseTracker.Api.Audit;
+using JasperFx.Events.Daemon;
+using Marten;
+using Npgsql;
+using Wolverine.Marten;
+
+namespace CaseTracker.Api.Storage;
+
+public static class StorageSetup
+{
+    /// <summary>Where a Development run looks when nothing is configured: a local PostgreSQL on its default port.</summary>
+    public const string DevelopmentConnectionString = "Host=127.0.0.1;Port=5432;Database=casetracker;Username=postgres";
+
+    public static IServiceCollection AddCaseTrackerStorage(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        // Resolved lazily so that verbs which never touch the database (token) need no database settings.
+        services.AddSingleton(_ => AuditKey.From(configuration, environment));
+        services.AddSingleton<EventSeal>();
+
+        services.AddMarten(sp => new StoreOptions().ConfigureCaseTracker(ConnectionString(configuration, environment), sp.GetRequiredService<EventSeal>()))
+            .UseLightweightSessions()
+            .ApplyAllDatabaseChangesOnStartup()
+            .AddAsyncDaemon(DaemonMode.HotCold)
+            .IntegrateWithWolverine();
+
+        return services;
+    }
+
+    /// <summary>
+    /// <c>ConnectionStrings:CaseTracker</c>, with a short connect timeout unless one is given, so that
+    /// a request meets an unreachable database as a prompt 503 rather than a hang.
+    /// </summary>
+    public static string ConnectionString(IConfiguration configuration, IHostEnvironment environment)
+    {
+        var configured = configuration.GetConnectionString("CaseTracker");
+        if (string.IsNullOrWhiteSpace(configured) && environment.IsDevelopment()) configured = DevelopmentConnectionString;
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            throw new InvalidOperationException(
+                "ConnectionStrings:CaseTracker (env ConnectionStrings__CaseTracker) is not set; ops/run sets it for you.");
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(configured);
+        if (!configured.Contains("timeout", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Timeout = 5;
+        }
+
+        return builder.ConnectionString;
+    }
+}
