@@ -11,11 +11,11 @@ CliOutput.KeepStdoutForResults();
 var builder = WebApplication.CreateBuilder(args);
 builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 
-builder.Services.AddCaseTrackerStorage(builder.Configuration, builder.Environment);
+builder.Services.AddCaseTrackerStorage();
 builder.Host.UseWolverine(opts => opts.Policies.AutoApplyTransactions());
 builder.Services.AddWolverineHttp();
-builder.Services.AddCaseTrackerAuth(builder.Configuration, builder.Environment);
-builder.Services.AddCaseTrackerHttp(builder.Configuration);
+builder.Services.AddCaseTrackerAuth();
+builder.Services.AddCaseTrackerHttp();
 builder.Services.AddCaseTrackerApiDocs();
 builder.Services.AddCaseTrackerHealth();
 

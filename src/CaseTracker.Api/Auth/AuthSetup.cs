@@ -5,14 +5,15 @@ namespace CaseTracker.Api.Auth;
 
 public static class AuthSetup
 {
-    public static IServiceCollection AddCaseTrackerAuth(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    public static IServiceCollection AddCaseTrackerAuth(this IServiceCollection services)
     {
-        var settings = TokenSettings.From(configuration, environment);
-        services.AddSingleton(settings);
+        // Read when first needed, so that hosts configured late (tests, the seed verb) are honoured.
+        services.AddSingleton(sp => TokenSettings.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()));
         services.AddSingleton<TokenIssuer>();
 
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
-            .AddJwtBearer(options =>
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<TokenSettings>((options, settings) =>
             {
                 // Keep the claim names of the token ("sub", "role") instead of the legacy SOAP URIs.
                 options.MapInboundClaims = false;

@@ -4,13 +4,13 @@ namespace CaseTracker.Api.Http;
 
 public static class HttpSetup
 {
-    public static IServiceCollection AddCaseTrackerHttp(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddCaseTrackerHttp(this IServiceCollection services)
     {
         services.AddProblemDetails();
         services.AddExceptionHandler<ExceptionProblems>();
         services.ConfigureHttpJsonOptions(options => JsonSetup.Configure(options.SerializerOptions));
-        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
-            kestrel.Limits.MaxRequestBodySize = MaxBodyBytes(configuration));
+        services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
+            .Configure<IConfiguration>((kestrel, configuration) => kestrel.Limits.MaxRequestBodySize = MaxBodyBytes(configuration));
         services.AddSingleton(TimeProvider.System);
         return services;
     }

@@ -11,13 +11,16 @@ public static class StorageSetup
     /// <summary>Where a Development run looks when nothing is configured: a local PostgreSQL on its default port.</summary>
     public const string DevelopmentConnectionString = "Host=127.0.0.1;Port=5432;Database=casetracker;Username=postgres";
 
-    public static IServiceCollection AddCaseTrackerStorage(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    public static IServiceCollection AddCaseTrackerStorage(this IServiceCollection services)
     {
-        // Resolved lazily so that verbs which never touch the database (token) need no database settings.
-        services.AddSingleton(_ => AuditKey.From(configuration, environment));
+        // Resolved lazily: verbs that never touch the database (token) need no database settings, and
+        // hosts configured late (tests) are honoured.
+        services.AddSingleton(sp => AuditKey.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()));
         services.AddSingleton<EventSeal>();
 
-        services.AddMarten(sp => new StoreOptions().ConfigureCaseTracker(ConnectionString(configuration, environment), sp.GetRequiredService<EventSeal>()))
+        services.AddMarten(sp => new StoreOptions().ConfigureCaseTracker(
+                ConnectionString(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()),
+                sp.GetRequiredService<EventSeal>()))
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()
             .AddAsyncDaemon(DaemonMode.HotCold)

@@ -1,0 +1,54 @@
+using Alba;
+using CaseTracker.Api.Auth;
+using Marten;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Wolverine;
+using Xunit;
+
+namespace CaseTracker.Tests.Support;
+
+/// <summary>The real application (Wolverine, Marten, auth, middleware) on its own fresh database.</summary>
+public sealed class AppFixture : IAsyncLifetime
+{
+    public const string SigningKey = "casetracker-tests-signing-key-0123456789abcdef";
+    public const string AuditKey = "casetracker-tests-audit-key-0123456789abcdef-xyz";
+
+    public IAlbaHost Host { get; private set; } = null!;
+    public string ConnectionString { get; private set; } = null!;
+
+    public IDocumentStore Store => Host.Services.GetRequiredService<IDocumentStore>();
+
+    public async Task InitializeAsync()
+    {
+        ConnectionString = await PostgresServer.CreateDatabaseAsync();
+        Host = await AlbaHost.For<Program>(builder =>
+        {
+            builder.UseEnvironment("Testing");
+            builder.UseSetting("ConnectionStrings:CaseTracker", ConnectionString);
+            builder.UseSetting("Auth:SigningKey", SigningKey);
+            builder.UseSetting("Audit:Key", AuditKey);
+            builder.ConfigureServices(services =>
+            {
+                services.RunWolverineInSoloMode();
+                services.MartenDaemonModeIsSolo();
+                services.DisableAllExternalWolverineTransports();
+            });
+        });
+    }
+
+    public string TokenFor(string role, string user = "test-user", string? agency = "Test Agency") =>
+        Host.Services.GetRequiredService<TokenIssuer>().Issue(user, role, agency, TimeSpan.FromHours(1));
+
+    public async Task DisposeAsync()
+    {
+        await Host.StopAsync();
+        await Host.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class CaseApiCollection : ICollectionFixture<AppFixture>
+{
+    public const string Name = "case api";
+}

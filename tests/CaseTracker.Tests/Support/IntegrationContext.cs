@@ -1,0 +1,91 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Alba;
+using CaseTracker.Api.Auth;
+using CaseTracker.Api.Cases;
+using Marten;
+using Shouldly;
+using Xunit;
+
+namespace CaseTracker.Tests.Support;
+
+/// <summary>
+/// Drives the real host over HTTP. Tests build their own cases (unique references), so they share
+/// one host and database per collection without resetting data between tests.
+/// </summary>
+[Collection(CaseApiCollection.Name)]
+public abstract class IntegrationContext(AppFixture fixture)
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    protected AppFixture Fixture => fixture;
+    protected IAlbaHost Host => fixture.Host;
+
+    protected static string NewReference() => $"T-{Guid.NewGuid():N}"[..24].ToUpperInvariant();
+
+    protected Task<IScenarioResult> Post(string url, object body, int status, string role = Roles.Officer, Action<Scenario>? more = null) =>
+        Host.Scenario(x =>
+        {
+            x.Post.Json(body).ToUrl(url);
+            x.WithBearerToken(fixture.TokenFor(role));
+            more?.Invoke(x);
+            x.StatusCodeShouldBe(status);
+        });
+
+    protected async Task<CommandAccepted> Accepted(string url, object body, Action<Scenario>? more = null)
+    {
+        var result = await Post(url, body, 200, more: more);
+        return Read<CommandAccepted>(result);
+    }
+
+    protected async Task<Guid> OpenCase(string? reference = null)
+    {
+        var result = await Post("/api/cases", Commands.OpenCase(reference ?? NewReference()), 201);
+        return Read<CommandAccepted>(result).CaseId;
+    }
+
+    protected async Task<Guid> IdentifyDefendant(Guid caseId, string name = "Liu Yong") =>
+        (await Accepted($"/api/cases/{caseId}/defendants", new { name })).DefendantId!.Value;
+
+    protected async Task<CaseDetails> GetCase(Guid caseId, string role = Roles.Officer, string query = "")
+    {
+        var result = await Host.Scenario(x =>
+        {
+            x.Get.Url($"/api/cases/{caseId}{query}");
+            x.WithBearerToken(fixture.TokenFor(role));
+            x.StatusCodeShouldBe(200);
+        });
+        return Read<CaseDetails>(result);
+    }
+
+    protected async Task<long> StreamVersion(Guid caseId)
+    {
+        await using var session = fixture.Store.QuerySession();
+        return (await session.Events.FetchStreamStateAsync(caseId))?.Version ?? 0;
+    }
+
+    /// <summary>
+    /// Posts a command that must be refused: the status, a problem+json body, and a case stream
+    /// that did not move.
+    /// </summary>
+    protected async Task<JsonObject> Refused(string url, object body, int status, Guid? caseId, string role = Roles.Officer, Action<Scenario>? more = null)
+    {
+        var before = caseId is { } id ? await StreamVersion(id) : 0;
+        var result = await Post(url, body, status, role, x =>
+        {
+            more?.Invoke(x);
+            x.ContentTypeShouldBe("application/problem+json");
+        });
+        if (caseId is { } after) (await StreamVersion(after)).ShouldBe(before, "a refused command must append nothing");
+
+        var problem = JsonNode.Parse(result.ReadAsText())!.AsObject();
+        problem["status"]!.GetValue<int>().ShouldBe(status);
+        problem["title"]!.GetValue<string>().ShouldNotBeNullOrWhiteSpace();
+        return problem;
+    }
+
+    protected static T Read<T>(IScenarioResult result) => JsonSerializer.Deserialize<T>(result.ReadAsText(), Json)!;
+
+    protected static string[] ErrorFields(JsonObject problem) =>
+        problem["errors"]?.AsObject().Select(x => x.Key).ToArray() ?? [];
+}

@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+using Testcontainers.PostgreSql;
+
+namespace CaseTracker.Tests.Support;
+
+/// <summary>
+/// One PostgreSQL server for the whole test run (CONTRACT §1): the server named by
+/// CASETRACKER_TEST_DB; else a Testcontainers PostgreSQL when a Docker engine answers; else a
+/// throwaway cluster from this machine's PostgreSQL binaries. Each host gets its own database on it.
+/// </summary>
+public static class PostgresServer
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static string? _adminConnectionString;
+    private static LocalCluster? _cluster;
+    private static PostgreSqlContainer? _container;
+
+    public static async Task<string> CreateDatabaseAsync()
+    {
+        var admin = await AdminConnectionString();
+        var name = $"casetracker_test_{Guid.NewGuid():N}";
+        await using (var connection = new NpgsqlConnection(admin))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"create database {name}", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        return new NpgsqlConnectionStringBuilder(admin) { Database = name, Pooling = true, MaxPoolSize = 60 }.ConnectionString;
+    }
+
+    private static async Task<string> AdminConnectionString()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            return _adminConnectionString ??= await Start();
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    private static async Task<string> Start()
+    {
+        if (Environment.GetEnvironmentVariable("CASETRACKER_TEST_DB") is { Length: > 0 } configured) return configured;
+
+        if (DockerMayAnswer())
+        {
+            try
+            {
+                _container = new PostgreSqlBuilder("postgres:16-alpine").Build();
+                await _container.StartAsync();
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => _container.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                return _container.GetConnectionString();
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"Docker did not give a PostgreSQL ({e.Message}); using a local cluster.");
+            }
+        }
+
+        _cluster = await LocalCluster.Start();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => _cluster.Stop();
+        return _cluster.ConnectionString;
+    }
+
+    private static bool DockerMayAnswer() =>
+        Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } || File.Exists("/var/run/docker.sock");
+
+    /// <summary>A cluster in a temporary folder, started with initdb/pg_ctl (as the postgres user when root).</summary>
+    public sealed class LocalCluster
+    {
+        private readonly string _bin;
+        private readonly string _root;
+
+        private LocalCluster(string bin, string root, int port)
+        {
+            _bin = bin;
+            _root = root;
+            ConnectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=15";
+        }
+
+        public string ConnectionString { get; }
+        private string Data => Path.Combine(_root, "data");
+
+        public static async Task<LocalCluster> Start()
+        {
+            var bin = FindBinaries();
+            var root = Path.Combine(Path.GetTempPath(), $"casetracker-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+            Directory.CreateDirectory(root);
+            var port = FreePort();
+            var cluster = new LocalCluster(bin, root, port);
+
+            if (IsRoot()) Run("chown", $"postgres \"{root}\"", asPostgres: false);
+            cluster.RunPg("initdb", $"-D \"{cluster.Data}\" -U postgres -A trust --no-sync -E UTF8");
+            cluster.RunPg("pg_ctl",
+                $"-D \"{cluster.Data}\" -l \"{Path.Combine(root, "log")}\" -w -t 60 " +
+                $"-o \"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300\" start");
+
+            await using var connection = new NpgsqlConnection(cluster.ConnectionString);
+            await connection.OpenAsync();
+            return cluster;
+        }
+
+        public void Stop()
+        {
+            try
+            {
+                RunPg("pg_ctl", $"-D \"{Data}\" -m immediate stop");
+                Directory.Delete(_root, recursive: true);
+            }
+            catch (Exception e)
+            {
+                Console.Error.WriteLine($"Could not stop the test cluster in {_root}: {e.Message}");
+            }
+        }
+
+        private void RunPg(string tool, string arguments) => Run(Path.Combine(_bin, tool), arguments, asPostgres: IsRoot());
+
+        private static void Run(string file, string arguments, bool asPostgres)
+        {
+            var start = asPostgres
+                ? new ProcessStartInfo("runuser", $"-u postgres -- \"{file}\" {arguments}")
+                : new ProcessStartInfo(file, arguments);
+            start.RedirectStandardOutput = true;
+            start.RedirectStandardError = true;
+            using var process = Process.Start(start)!;
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            process.WaitForExit();
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"{file} {arguments} failed ({process.ExitCode}): {output.Result}{error.Result}");
+            }
+        }
+
+        private static string FindBinaries()
+        {
+            var candidates = Directory.Exists("/usr/lib/postgresql")
+                ? Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(x => int.TryParse(Path.GetFileName(x), out var v) ? v : 0)
+                    .Select(x => Path.Combine(x, "bin"))
+                : [];
+            var path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':');
+            return candidates.Concat(path).FirstOrDefault(x => File.Exists(Path.Combine(x, "initdb")))
+                   ?? throw new InvalidOperationException(
+                       "No PostgreSQL binaries (initdb) found and no Docker engine answered; install postgresql or set CASETRACKER_TEST_DB.");
+        }
+
+        private static bool IsRoot() => Environment.UserName == "root";
+
+        private static int FreePort()
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+    }
+}
