@@ -1,0 +1,111 @@
+using CaseTracker.Api.Cases;
+using Microsoft.AspNetCore.Http;
+using Shouldly;
+using Wolverine.Http;
+using Xunit;
+using Case = CaseTracker.Api.Cases.Case;
+
+namespace CaseTracker.Tests.Cases;
+
+/// <summary>The deciders and the folds are pure: commands and events in, events and documents out.</summary>
+public class deciders
+{
+    private static readonly DateTimeOffset At = DateTimeOffset.Parse("2018-08-01T06:00:00+08:00");
+
+    private static Case OpenCase(params object[] events)
+    {
+        var current = Case.Create(new CaseOpened(Guid.NewGuid(), "XT-1", "t", "a", "j", [], At));
+        current.Version = 1;
+        foreach (var e in events)
+        {
+            ((dynamic)current).Apply((dynamic)e);
+            current.Version++;
+        }
+
+        return current;
+    }
+
+    [Fact]
+    public void an_arrest_is_decided_from_the_command_alone()
+    {
+        var defendant = Guid.NewGuid();
+        var current = OpenCase(new DefendantIdentified(defendant, "Liu Yong", [], null, null, At));
+
+        var (accepted, events) = RecordArrestEndpoint.Post(new RecordArrest(defendant, At, " Xingtai ", "PSB"), current);
+
+        var arrest = events.ShouldHaveSingleItem().ShouldBeOfType<ArrestMade>();
+        arrest.ShouldBe(new ArrestMade(arrest.ArrestId, defendant, At, "Xingtai", "PSB"));
+        accepted.ShouldBe(new CommandAccepted(current.Id, 3) { ArrestId = arrest.ArrestId });
+    }
+
+    [Fact]
+    public void an_arrest_of_an_unidentified_defendant_is_refused()
+    {
+        var current = OpenCase();
+
+        var problem = RecordArrestEndpoint.Before(new RecordArrest(Guid.NewGuid(), At, "x", "y"), current, new DefaultHttpContext());
+
+        problem.Status.ShouldBe(404);
+    }
+
+    [Fact]
+    public void a_closed_case_refuses_before_any_other_rule()
+    {
+        var current = OpenCase(new CaseClosed(At, "done"));
+
+        RecordArrestEndpoint.Before(new RecordArrest(Guid.NewGuid(), At, "x", "y"), current, new DefaultHttpContext()).Status.ShouldBe(409);
+    }
+
+    [Fact]
+    public void a_valid_command_passes_validation()
+    {
+        RecordSeizureEndpoint.Validate(new RecordSeizure("fentanyl", 11.9m, "kg", At, "lab", null)).ShouldBe(WolverineContinue.NoProblems);
+    }
+
+    [Fact]
+    public void a_commutation_changes_the_current_form_of_a_sentence_and_its_retraction_restores_it()
+    {
+        var projection = new CaseDetailsProjection();
+        var caseId = Guid.NewGuid();
+        var defendant = Guid.NewGuid();
+        var sentence = Guid.NewGuid();
+        var commutation = Guid.NewGuid();
+        CaseDetails? details = null;
+        var version = 0;
+        foreach (var e in new object[]
+                 {
+                     new CaseOpened(caseId, "XT-1", "t", "a", "j", [], At),
+                     new DefendantIdentified(defendant, "Liu Yong", [], null, null, At),
+                     new SentenceHanded(sentence, defendant, "death-with-reprieve", At, "court", null, 2),
+                     new SentenceCommuted(commutation, sentence, "life", At.AddYears(2), "served reprieve", null, null),
+                 })
+        {
+            details = projection.Evolve(details, caseId, new JasperFx.Events.Event<object>(e) { Version = ++version });
+        }
+
+        details!.Sentences.Single().Kind.ShouldBe("life");
+        details.Defendants.Single().Status.ShouldBe("sentenced");
+        details.LastOccurredAt.ShouldBe(At.AddYears(2));
+
+        details = projection.Evolve(details, caseId, new JasperFx.Events.Event<object>(new EntryRetracted(Guid.NewGuid(), commutation, "wrong", At)) { Version = 5 });
+        details!.Sentences.Single().Kind.ShouldBe("death-with-reprieve");
+        details.Version.ShouldBe(5);
+    }
+
+    [Fact]
+    public void seizure_totals_convert_mass_units_to_grams_exactly()
+    {
+        var details = new CaseDetails
+        {
+            Seizures =
+            [
+                new CaseSeizure(Guid.NewGuid(), "Fentanyl", 11.9m, "kg", At, "p", null),
+                new CaseSeizure(Guid.NewGuid(), " fentanyl", 1, "lb", At, "p", null),
+                new CaseSeizure(Guid.NewGuid(), "fentanyl", 300, "tablets", At, "p", null),
+            ]
+        };
+
+        details.SeizureTotals.ShouldBe(new Dictionary<string, decimal> { ["fentanyl"] = 12353.59237m });
+        details.SeizureOtherUnits["fentanyl"]["tablets"].ShouldBe(300m);
+    }
+}

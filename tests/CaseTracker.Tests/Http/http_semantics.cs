@@ -1,0 +1,192 @@
+using Alba;
+using CaseTracker.Api.Auth;
+using CaseTracker.Api.Cases;
+using CaseTracker.Tests.Support;
+using Shouldly;
+using Xunit;
+
+namespace CaseTracker.Tests.Http;
+
+public class http_semantics(AppFixture fixture) : IntegrationContext(fixture)
+{
+    [Fact]
+    public async Task reading_a_case_answers_its_version_as_etag()
+    {
+        var caseId = await OpenCase();
+        await Accepted($"/api/cases/{caseId}/tips", Commands.Tip());
+
+        var result = await Host.Scenario(x =>
+        {
+            x.Get.Url($"/api/cases/{caseId}");
+            x.WithBearerToken(Fixture.TokenFor(Roles.Analyst));
+            x.Header("ETag").SingleValueShouldEqual("\"2\"");
+        });
+
+        Read<CaseDetails>(result).Version.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task if_match_at_the_current_version_is_accepted_and_a_stale_one_is_412()
+    {
+        var caseId = await OpenCase();
+
+        var accepted = await Accepted($"/api/cases/{caseId}/tips", Commands.Tip(), x => x.WithRequestHeader("If-Match", "\"1\""));
+        accepted.Version.ShouldBe(2);
+
+        var problem = await Refused($"/api/cases/{caseId}/tips", Commands.Tip(), 412, caseId, more: x => x.WithRequestHeader("If-Match", "\"1\""));
+        problem["currentVersion"]!.GetValue<long>().ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task a_malformed_if_match_is_400()
+    {
+        var caseId = await OpenCase();
+
+        var problem = await Refused($"/api/cases/{caseId}/tips", Commands.Tip(), 400, caseId, more: x => x.WithRequestHeader("If-Match", "\"latest\""));
+
+        ErrorFields(problem).ShouldBe(["If-Match"]);
+    }
+
+    [Fact]
+    public async Task parallel_writers_at_one_if_match_one_wins_the_rest_get_412()
+    {
+        var caseId = await OpenCase();
+        const int writers = 8;
+
+        var statuses = await Task.WhenAll(Enumerable.Range(0, writers).Select(async _ =>
+        {
+            var result = await Host.Scenario(x =>
+            {
+                x.Post.Json(Commands.Tip()).ToUrl($"/api/cases/{caseId}/tips");
+                x.WithBearerToken(Fixture.TokenFor(Roles.Officer));
+                x.WithRequestHeader("If-Match", "\"1\"");
+                x.IgnoreStatusCode();
+            });
+            return result.Context.Response.StatusCode;
+        }));
+
+        statuses.Count(x => x == 200).ShouldBe(1);
+        statuses.Count(x => x == 412).ShouldBe(writers - 1);
+        (await StreamVersion(caseId)).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task parallel_writers_without_if_match_all_succeed_with_contiguous_versions()
+    {
+        var caseId = await OpenCase();
+        const int writers = 12;
+
+        var accepted = await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Accepted($"/api/cases/{caseId}/tips", Commands.Tip())));
+
+        accepted.Select(x => x.Version).Order().ShouldBe(Enumerable.Range(2, writers).Select(x => (long)x));
+        (await GetCase(caseId)).Tips.Count.ShouldBe(writers);
+    }
+
+    [Fact]
+    public async Task the_same_idempotency_key_and_body_answers_the_first_response_and_appends_nothing()
+    {
+        var caseId = await OpenCase();
+        void Keyed(Scenario x) => x.WithRequestHeader("Idempotency-Key", "tip-1");
+
+        var first = await Accepted($"/api/cases/{caseId}/tips", Commands.Tip(), Keyed);
+        var again = await Post($"/api/cases/{caseId}/tips", Commands.Tip(), 200, more: x =>
+        {
+            Keyed(x);
+            x.Header("Idempotent-Replayed").SingleValueShouldEqual("true");
+        });
+
+        Read<CommandAccepted>(again).ShouldBe(first);
+        (await StreamVersion(caseId)).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task the_same_idempotency_key_with_another_body_is_422()
+    {
+        var caseId = await OpenCase();
+        await Accepted($"/api/cases/{caseId}/tips", Commands.Tip(), x => x.WithRequestHeader("Idempotency-Key", "tip-2"));
+
+        await Refused($"/api/cases/{caseId}/tips", Commands.Tip().With("summary", "another tip"), 422, caseId,
+            more: x => x.WithRequestHeader("Idempotency-Key", "tip-2"));
+    }
+
+    [Fact]
+    public async Task idempotency_keys_are_scoped_to_the_user()
+    {
+        var caseId = await OpenCase();
+        await Accepted($"/api/cases/{caseId}/tips", Commands.Tip(), x => x.WithRequestHeader("Idempotency-Key", "shared"));
+
+        var other = await Host.Scenario(x =>
+        {
+            x.Post.Json(Commands.Tip()).ToUrl($"/api/cases/{caseId}/tips");
+            x.WithBearerToken(Fixture.TokenFor(Roles.Officer, user: "someone-else"));
+            x.WithRequestHeader("Idempotency-Key", "shared");
+            x.StatusCodeShouldBe(200);
+        });
+
+        Read<CommandAccepted>(other).Version.ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task opening_a_case_twice_with_one_key_replays_the_201_and_location()
+    {
+        var body = Commands.OpenCase(NewReference());
+        var first = await Post("/api/cases", body, 201, more: x => x.WithRequestHeader("Idempotency-Key", "open-1"));
+        var again = await Post("/api/cases", body, 201, more: x => x.WithRequestHeader("Idempotency-Key", "open-1"));
+
+        again.Context.Response.Headers.Location.ToString().ShouldBe(first.Context.Response.Headers.Location.ToString());
+        Read<CommandAccepted>(again).ShouldBe(Read<CommandAccepted>(first));
+    }
+
+    [Fact]
+    public async Task parallel_requests_with_one_idempotency_key_append_once()
+    {
+        var caseId = await OpenCase();
+
+        var accepted = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ =>
+            Accepted($"/api/cases/{caseId}/tips", Commands.Tip(), x => x.WithRequestHeader("Idempotency-Key", "burst"))));
+
+        accepted.Distinct().Count().ShouldBe(1);
+        (await StreamVersion(caseId)).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task an_unknown_route_is_a_404_problem()
+    {
+        await Host.Scenario(x =>
+        {
+            x.Get.Url("/api/nothing-here");
+            x.WithBearerToken(Fixture.TokenFor(Roles.Officer));
+            x.StatusCodeShouldBe(404);
+            x.ContentTypeShouldBe("application/problem+json");
+        });
+    }
+
+    [Fact]
+    public async Task every_appended_event_records_the_actor_and_correlation_id_of_its_request()
+    {
+        var caseId = await OpenCase();
+        await Host.Scenario(x =>
+        {
+            x.Post.Json(Commands.Tip()).ToUrl($"/api/cases/{caseId}/tips");
+            x.WithBearerToken(Fixture.TokenFor(Roles.Officer, user: "alice", agency: "Xingtai PSB"));
+            x.WithRequestHeader("X-Correlation-Id", "tip-from-dhs-42");
+            x.Header("X-Correlation-Id").SingleValueShouldEqual("tip-from-dhs-42");
+        });
+
+        await using var session = Fixture.Store.QuerySession();
+        var tip = (await session.Events.FetchStreamAsync(caseId)).Last();
+        tip.UserName.ShouldBe("alice");
+        tip.GetHeader("role")!.ToString().ShouldBe("officer");
+        tip.GetHeader("agency")!.ToString().ShouldBe("Xingtai PSB");
+        tip.CorrelationId.ShouldBe("tip-from-dhs-42");
+    }
+
+    [Fact]
+    public async Task health_and_api_description_need_no_token()
+    {
+        await Host.Scenario(x => x.Get.Url("/health/live"));
+        await Host.Scenario(x => x.Get.Url("/health/ready"));
+        var openApi = await Host.Scenario(x => x.Get.Url("/openapi/v1.json"));
+        openApi.ReadAsText().ShouldContain("/api/cases/{caseId}/arrests");
+    }
+}
