@@ -60,7 +60,7 @@ public static class PostgresServer
             }
             catch (Exception e)
             {
-                Console.Error.WriteLine($"Docker did not give a PostgreSQL ({e.Message}); using a local cluster.");
+                await Console.Error.WriteLineAsync($"Docker did not give a PostgreSQL ({e.Message}); using a local cluster.");
             }
         }
 
