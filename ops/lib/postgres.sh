@@ -26,6 +26,23 @@ as_pg() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# The cluster lives in .data/pg (git-ignored). When this runs as root in a folder the postgres
+# user cannot enter (a private clone), the cluster lives under /var/tmp and .data/pg links to it.
+cluster_folder() {
+  local data="$root/.data/pg"
+  mkdir -p "$root/.data"
+  if [ "$(id -u)" = 0 ] && [ ! -e "$data" ] && ! runuser -u postgres -- test -x "$root/.data"; then
+    local outside="/var/tmp/casetracker-$(printf '%s' "$root" | sha1sum | cut -c1-12)/pg"
+    mkdir -p "$outside"
+    chown -R postgres "$(dirname "$outside")"
+    ln -s "$outside" "$data"
+  fi
+  mkdir -p "$data"
+  [ "$(id -u)" = 0 ] && chown postgres "$(readlink -f "$data")"
+  chmod 700 "$(readlink -f "$data")"
+  readlink -f "$data"
+}
+
 docker_answers() {
   command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1
 }
@@ -41,11 +58,9 @@ provision_postgres() {
   ensure_pg_binaries
   local bin data port=${CASETRACKER_PG_PORT:-55432}
   bin="$(pg_bin)"
-  data="$root/.data/pg"
+  data="$(cluster_folder)"
   if [ ! -f "$data/PG_VERSION" ]; then
-    echo "==> creating a local PostgreSQL cluster in .data/pg" >&2
-    mkdir -p "$data"
-    [ "$(id -u)" = 0 ] && chown -R postgres "$root/.data"
+    echo "==> creating a local PostgreSQL cluster in $data" >&2
     as_pg "$bin/initdb" -D "$data" -U postgres -A trust -E UTF8 >/dev/null
   fi
   if ! as_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
