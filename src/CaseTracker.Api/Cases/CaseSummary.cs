@@ -22,10 +22,11 @@ public static class ListCasesEndpoint
     [WolverineGet("/api/cases")]
     [Authorize(Policy = Policies.ReadCases)]
     [ProducesResponseType<CasePage>(StatusCodes.Status200OK)]
-    public static async Task<IResult> Get(string? status, int? page, int? pageSize, IQuerySession session, CancellationToken ct)
+    public static async Task<IResult> Get(string? status, string? reference, int? page, int? pageSize, IQuerySession session, CancellationToken ct)
     {
         var problems = new Validation()
             .OneOf("status", status, [CaseStatus.Open, CaseStatus.Closed], required: false)
+            .Text("reference", reference, 64, required: false)
             .Rule(page is null or >= 1, "page", "must be 1 or more")
             .Rule(pageSize is null or >= 1, "pageSize", "must be 1 or more")
             .Result;
@@ -37,6 +38,11 @@ public static class ListCasesEndpoint
 
         IQueryable<CaseDetails> query = session.Query<CaseDetails>();
         if (status is not null) query = query.Where(x => x.Status == status);
+        if (reference is not null)
+        {
+            var normalised = OpenCaseEndpoint.Normalise(reference);
+            query = query.Where(x => x.Reference == normalised);
+        }
 
         var found = await query
             .OrderByDescending(x => x.OpenedAt).ThenBy(x => x.Reference)

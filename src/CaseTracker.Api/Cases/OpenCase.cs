@@ -58,5 +58,6 @@ public static partial class OpenCaseEndpoint
         return (CommandAccepted.For(caseId, 1, opened), MartenOps.StartStream<Case>(caseId, opened));
     }
 
-    private static string Normalise(string reference) => reference.Trim().ToUpperInvariant();
+    /// <summary>References compare case-insensitively: "xt-2017-001" names XT-2017-001.</summary>
+    public static string Normalise(string reference) => reference.Trim().ToUpperInvariant();
 }
