@@ -1,3 +1,5 @@
+using JasperFx.Events;
+
 namespace CaseTracker.Api.Cases;
 
 /// <summary>
@@ -18,6 +20,9 @@ public interface ICaseEntryEvent : ICaseEvent
 
     /// <summary>The entry this one depends on (the defendant of an arrest, the sentence of a commutation).</summary>
     Guid? ParentId { get; }
+
+    /// <summary>The person the entry is about, if any.</summary>
+    Guid? DefendantId { get; }
 }
 
 public enum EntryKind
@@ -59,6 +64,7 @@ public record TipReceived(
     Guid ICaseEntryEvent.EntryId => TipId;
     EntryKind ICaseEntryEvent.Kind => EntryKind.Tip;
     Guid? ICaseEntryEvent.ParentId => null;
+    Guid? ICaseEntryEvent.DefendantId => null;
 }
 
 public record DefendantIdentified(
@@ -73,6 +79,7 @@ public record DefendantIdentified(
     Guid ICaseEntryEvent.EntryId => DefendantId;
     EntryKind ICaseEntryEvent.Kind => EntryKind.Defendant;
     Guid? ICaseEntryEvent.ParentId => null;
+    Guid? ICaseEntryEvent.DefendantId => DefendantId;
 }
 
 public record ArrestMade(
@@ -86,6 +93,7 @@ public record ArrestMade(
     Guid ICaseEntryEvent.EntryId => ArrestId;
     EntryKind ICaseEntryEvent.Kind => EntryKind.Arrest;
     Guid? ICaseEntryEvent.ParentId => DefendantId;
+    Guid? ICaseEntryEvent.DefendantId => DefendantId;
 }
 
 public record DrugsSeized(
@@ -101,6 +109,7 @@ public record DrugsSeized(
     Guid ICaseEntryEvent.EntryId => SeizureId;
     EntryKind ICaseEntryEvent.Kind => EntryKind.Seizure;
     Guid? ICaseEntryEvent.ParentId => null;
+    Guid? ICaseEntryEvent.DefendantId => null;
 }
 
 public record ChargeFiled(
@@ -114,6 +123,7 @@ public record ChargeFiled(
     Guid ICaseEntryEvent.EntryId => ChargeId;
     EntryKind ICaseEntryEvent.Kind => EntryKind.Charge;
     Guid? ICaseEntryEvent.ParentId => DefendantId;
+    Guid? ICaseEntryEvent.DefendantId => DefendantId;
 }
 
 public record VerdictReached(
@@ -128,6 +138,7 @@ public record VerdictReached(
     Guid ICaseEntryEvent.EntryId => VerdictId;
     EntryKind ICaseEntryEvent.Kind => EntryKind.Verdict;
     Guid? ICaseEntryEvent.ParentId => ChargeId;
+    Guid? ICaseEntryEvent.DefendantId => DefendantId;
 }
 
 public record SentenceHanded(
@@ -143,11 +154,15 @@ public record SentenceHanded(
     Guid ICaseEntryEvent.EntryId => SentenceId;
     EntryKind ICaseEntryEvent.Kind => EntryKind.Sentence;
     Guid? ICaseEntryEvent.ParentId => DefendantId;
+    Guid? ICaseEntryEvent.DefendantId => DefendantId;
 }
 
+/// <param name="FromKind">the sentence's kind before this commutation, so readers need not replay to know it</param>
 public record SentenceCommuted(
     Guid CommutationId,
     Guid SentenceId,
+    Guid DefendantId,
+    string FromKind,
     string ToKind,
     DateTimeOffset CommutedAt,
     string Reason,
@@ -158,6 +173,7 @@ public record SentenceCommuted(
     Guid ICaseEntryEvent.EntryId => CommutationId;
     EntryKind ICaseEntryEvent.Kind => EntryKind.Commutation;
     Guid? ICaseEntryEvent.ParentId => SentenceId;
+    Guid? ICaseEntryEvent.DefendantId => DefendantId;
 }
 
 public record LeadReferred(
@@ -172,6 +188,7 @@ public record LeadReferred(
     Guid ICaseEntryEvent.EntryId => ReferralId;
     EntryKind ICaseEntryEvent.Kind => EntryKind.Referral;
     Guid? ICaseEntryEvent.ParentId => null;
+    Guid? ICaseEntryEvent.DefendantId => null;
 }
 
 public record ReferralOutcomeReported(
@@ -187,6 +204,7 @@ public record ReferralOutcomeReported(
     Guid ICaseEntryEvent.EntryId => OutcomeId;
     EntryKind ICaseEntryEvent.Kind => EntryKind.Outcome;
     Guid? ICaseEntryEvent.ParentId => ReferralId;
+    Guid? ICaseEntryEvent.DefendantId => null;
 }
 
 public record CaseLinked(
@@ -200,11 +218,20 @@ public record CaseLinked(
     Guid ICaseEntryEvent.EntryId => LinkId;
     EntryKind ICaseEntryEvent.Kind => EntryKind.Link;
     Guid? ICaseEntryEvent.ParentId => null;
+    Guid? ICaseEntryEvent.DefendantId => null;
 }
 
+/// <summary>
+/// Withdraws an earlier entry. Besides its id, it names what was withdrawn — the kind of entry, the
+/// version of the stream that recorded it and the person it concerned — so that projections
+/// across cases can undo it without replaying the case.
+/// </summary>
 public record EntryRetracted(
     Guid RetractionId,
     Guid EntryId,
+    EntryKind Kind,
+    long EntryVersion,
+    Guid? DefendantId,
     string Reason,
     DateTimeOffset RetractedAt) : ICaseEvent
 {
@@ -232,38 +259,44 @@ public class Case
 
     public static Case Create(CaseOpened e) => new() { Id = e.CaseId, Reference = e.Reference };
 
-    public void Apply(TipReceived e) => Record(e);
-    public void Apply(DefendantIdentified e) => Record(e);
-    public void Apply(ArrestMade e) => Record(e);
-    public void Apply(DrugsSeized e) => Record(e);
-    public void Apply(ChargeFiled e) => Record(e);
-    public void Apply(VerdictReached e) => Record(e);
-    public void Apply(SentenceHanded e) => Record(e, e.Kind);
-    public void Apply(SentenceCommuted e)
+    public void Apply(IEvent<TipReceived> e) => Record(e.Data, e.Version);
+    public void Apply(IEvent<DefendantIdentified> e) => Record(e.Data, e.Version);
+    public void Apply(IEvent<ArrestMade> e) => Record(e.Data, e.Version);
+    public void Apply(IEvent<DrugsSeized> e) => Record(e.Data, e.Version);
+    public void Apply(IEvent<ChargeFiled> e) => Record(e.Data, e.Version);
+    public void Apply(IEvent<VerdictReached> e) => Record(e.Data, e.Version);
+    public void Apply(IEvent<SentenceHanded> e) => Record(e.Data, e.Version, e.Data.Kind);
+
+    public void Apply(IEvent<SentenceCommuted> e)
     {
-        Record(e);
-        if (Entries.TryGetValue(e.SentenceId, out var sentence))
-        {
-            Entries[e.SentenceId] = sentence with { Detail = e.ToKind };
-        }
+        Record(e.Data, e.Version, e.Data.FromKind);
+        Change(e.Data.SentenceId, sentence => sentence with { Detail = e.Data.ToKind });
     }
 
-    public void Apply(LeadReferred e) => Record(e);
-    public void Apply(ReferralOutcomeReported e) => Record(e);
-    public void Apply(CaseLinked e) => Record(e, $"{e.LinkedCaseId}/{e.Relation}");
+    public void Apply(IEvent<LeadReferred> e) => Record(e.Data, e.Version);
+    public void Apply(IEvent<ReferralOutcomeReported> e) => Record(e.Data, e.Version);
+    public void Apply(IEvent<CaseLinked> e) => Record(e.Data, e.Version, $"{e.Data.LinkedCaseId}/{e.Data.Relation}");
 
     public void Apply(EntryRetracted e)
     {
-        if (Entries.TryGetValue(e.EntryId, out var entry))
+        Change(e.EntryId, entry => entry with { Retracted = true });
+
+        // Withdrawing the latest commutation gives the sentence back the kind it had before.
+        if (Entries.TryGetValue(e.EntryId, out var entry) && entry.Kind == EntryKind.Commutation)
         {
-            Entries[e.EntryId] = entry with { Retracted = true };
+            Change(entry.ParentId!.Value, sentence => sentence with { Detail = entry.Detail });
         }
     }
 
     public void Apply(CaseClosed _) => IsClosed = true;
 
-    private void Record(ICaseEntryEvent e, string? detail = null) =>
-        Entries[e.EntryId] = new CaseEntry(e.Kind, e.ParentId, detail);
+    private void Record(ICaseEntryEvent e, long version, string? detail = null) =>
+        Entries[e.EntryId] = new CaseEntry(e.Kind, e.ParentId, e.DefendantId, detail, version);
+
+    private void Change(Guid id, Func<CaseEntry, CaseEntry> change)
+    {
+        if (Entries.TryGetValue(id, out var entry)) Entries[id] = change(entry);
+    }
 
     /// <summary>The live (not retracted) entry of that kind with that id, if any.</summary>
     public CaseEntry? Live(Guid id, EntryKind kind) =>
@@ -272,9 +305,21 @@ public class Case
     public bool HasLive(EntryKind kind, Func<CaseEntry, bool> where) =>
         Entries.Values.Any(x => x.Kind == kind && !x.Retracted && where(x));
 
-    public bool HasLiveDependents(Guid id) => Entries.Values.Any(x => x.ParentId == id && !x.Retracted);
+    /// <summary>
+    /// Entries that would be left dangling if <paramref name="id"/> were withdrawn: those that depend
+    /// on it and, for a commutation, any later commutation of the same sentence.
+    /// </summary>
+    public bool HasLiveDependents(Guid id)
+    {
+        var entry = Entries[id];
+        return Entries.Values.Any(x => !x.Retracted && (x.ParentId == id
+            || (entry.Kind == EntryKind.Commutation && x.Kind == EntryKind.Commutation && x.ParentId == entry.ParentId && x.Version > entry.Version)));
+    }
 }
 
 /// <param name="ParentId">the entry this one depends on; that one cannot be retracted while this one stands</param>
-/// <param name="Detail">what later rules compare against: a sentence's current kind, a link's target and relation</param>
-public record CaseEntry(EntryKind Kind, Guid? ParentId, string? Detail, bool Retracted = false);
+/// <param name="DefendantId">the person the entry is about, if any</param>
+/// <param name="Detail">what later rules compare against: a sentence's current kind, the kind a commutation
+/// changed its sentence from, a link's target and relation</param>
+/// <param name="Version">the stream version of the event that recorded the entry</param>
+public record CaseEntry(EntryKind Kind, Guid? ParentId, Guid? DefendantId, string? Detail, long Version, bool Retracted = false);

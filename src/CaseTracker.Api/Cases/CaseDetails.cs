@@ -157,7 +157,7 @@ public partial class CaseDetailsProjection : SingleStreamProjection<CaseDetails,
             case SentenceCommuted x:
                 Replace(details.Sentences, s => s.SentenceId == x.SentenceId, s => s with
                 {
-                    Commutations = [.. s.Commutations, new CaseCommutation(x.CommutationId, s.Kind, x.ToKind, x.CommutedAt, x.Reason, x.TermMonths, x.ReprieveYears)]
+                    Commutations = [.. s.Commutations, new CaseCommutation(x.CommutationId, x.FromKind, x.ToKind, x.CommutedAt, x.Reason, x.TermMonths, x.ReprieveYears)]
                 });
                 break;
             case LeadReferred x:

@@ -27,9 +27,10 @@ public static class CommuteSentenceEndpoint
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(CommuteSentence command, Guid sentenceId, [Aggregate("caseId")] Case current)
     {
+        var sentence = current.Live(sentenceId, EntryKind.Sentence)!;
         var commuted = new SentenceCommuted(
-            Guid.CreateVersion7(), sentenceId, command.ToKind!, command.CommutedAt!.Value, command.Reason!.Trim(),
-            command.TermMonths, command.ReprieveYears);
+            Guid.CreateVersion7(), sentenceId, sentence.DefendantId!.Value, sentence.Detail!, command.ToKind!,
+            command.CommutedAt!.Value, command.Reason!.Trim(), command.TermMonths, command.ReprieveYears);
         return (CommandAccepted.For(current, commuted), [commuted]);
     }
 }

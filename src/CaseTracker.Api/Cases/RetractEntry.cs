@@ -37,8 +37,11 @@ public static class RetractEntryEndpoint
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(RetractEntry command, [Aggregate("caseId")] Case current, TimeProvider clock)
     {
+        var entryId = command.EntryId!.Value;
+        var entry = current.Entries[entryId];
         var retracted = new EntryRetracted(
-            Guid.CreateVersion7(), command.EntryId!.Value, command.Reason!.Trim(), command.OccurredAt ?? clock.GetUtcNow());
+            Guid.CreateVersion7(), entryId, entry.Kind, entry.Version, entry.DefendantId, command.Reason!.Trim(),
+            command.OccurredAt ?? clock.GetUtcNow());
         return (CommandAccepted.For(current, retracted), [retracted]);
     }
 }

@@ -1,5 +1,6 @@
 using CaseTracker.Api.Cases;
 using Microsoft.AspNetCore.Http;
+using JasperFx.Events;
 using Shouldly;
 using Wolverine.Http;
 using Xunit;
@@ -18,8 +19,11 @@ public class deciders
         current.Version = 1;
         foreach (var e in events)
         {
-            ((dynamic)current).Apply((dynamic)e);
             current.Version++;
+            IEvent wrapped = JasperFx.Events.Event.For((dynamic)e);
+            wrapped.Version = current.Version;
+            if (e is ICaseEntryEvent) ((dynamic)current).Apply((dynamic)wrapped);
+            else ((dynamic)current).Apply((dynamic)e);
         }
 
         return current;
@@ -57,6 +61,31 @@ public class deciders
     }
 
     [Fact]
+    public void retracting_the_latest_commutation_gives_the_sentence_its_former_kind_back()
+    {
+        var defendant = Guid.NewGuid();
+        var sentence = Guid.NewGuid();
+        var first = Guid.NewGuid();
+        var second = Guid.NewGuid();
+        var current = OpenCase(
+            new DefendantIdentified(defendant, "Liu Yong", [], null, null, At),
+            new SentenceHanded(sentence, defendant, "death-with-reprieve", At, "court", null, 2),
+            new SentenceCommuted(first, sentence, defendant, "death-with-reprieve", "life", At, "r", null, null),
+            new SentenceCommuted(second, sentence, defendant, "life", "fixed-term", At, "r", 240, null));
+
+        current.HasLiveDependents(first).ShouldBeTrue("a later commutation builds on it");
+        current.HasLiveDependents(sentence).ShouldBeTrue();
+        current.HasLiveDependents(second).ShouldBeFalse();
+
+        var (_, events) = RetractEntryEndpoint.Post(new RetractEntry(second, "wrong", At), current, TimeProvider.System);
+        var retracted = events.ShouldHaveSingleItem().ShouldBeOfType<EntryRetracted>();
+        (retracted.Kind, retracted.EntryVersion, retracted.DefendantId).ShouldBe((EntryKind.Commutation, 5L, defendant));
+
+        current.Apply(retracted);
+        current.Entries[sentence].Detail.ShouldBe("life");
+    }
+
+    [Fact]
     public void a_valid_command_passes_validation()
     {
         RecordSeizureEndpoint.Validate(new RecordSeizure("fentanyl", 11.9m, "kg", At, "lab", null)).ShouldBe(WolverineContinue.NoProblems);
@@ -77,7 +106,7 @@ public class deciders
                      new CaseOpened(caseId, "XT-1", "t", "a", "j", [], At),
                      new DefendantIdentified(defendant, "Liu Yong", [], null, null, At),
                      new SentenceHanded(sentence, defendant, "death-with-reprieve", At, "court", null, 2),
-                     new SentenceCommuted(commutation, sentence, "life", At.AddYears(2), "served reprieve", null, null),
+                     new SentenceCommuted(commutation, sentence, defendant, "death-with-reprieve", "life", At.AddYears(2), "served reprieve", null, null),
                  })
         {
             details = projection.Evolve(details, caseId, new JasperFx.Events.Event<object>(e) { Version = ++version });
@@ -87,7 +116,7 @@ public class deciders
         details.Defendants.Single().Status.ShouldBe("sentenced");
         details.LastOccurredAt.ShouldBe(At.AddYears(2));
 
-        details = projection.Evolve(details, caseId, new JasperFx.Events.Event<object>(new EntryRetracted(Guid.NewGuid(), commutation, "wrong", At)) { Version = 5 });
+        details = projection.Evolve(details, caseId, new JasperFx.Events.Event<object>(new EntryRetracted(Guid.NewGuid(), commutation, EntryKind.Commutation, 4, defendant, "wrong", At)) { Version = 5 });
         details!.Sentences.Single().Kind.ShouldBe("death-with-reprieve");
         details.Version.ShouldBe(5);
     }
