@@ -216,7 +216,7 @@ public partial class CaseDetailsProjection : SingleStreamProjection<CaseDetails,
     }
 }
 
-/// <summary>Where a defendant stands in one case, from the live entries about them.</summary>
+/// <summary>Where a defendant stands, from the live entries about them (in one case, or across cases).</summary>
 public static class DefendantStatus
 {
     public const string Identified = "identified";
@@ -226,19 +226,20 @@ public static class DefendantStatus
     public const string Acquitted = "acquitted";
     public const string Sentenced = "sentenced";
 
-    public static string Of(CaseDetails details, Guid defendantId)
+    public static string Of(bool arrested, IReadOnlyCollection<Guid> chargeIds, IReadOnlyCollection<(Guid ChargeId, string Verdict)> verdicts, bool sentenced)
     {
-        if (details.Sentences.Any(x => x.DefendantId == defendantId)) return Sentenced;
-
-        var verdicts = details.Verdicts.Where(x => x.DefendantId == defendantId).ToList();
+        if (sentenced) return Sentenced;
         if (verdicts.Any(x => x.Verdict == Verdicts.Guilty)) return Convicted;
-
-        var charges = details.Charges.Where(x => x.DefendantId == defendantId).ToList();
-        if (charges.Count > 0 && charges.All(c => verdicts.Any(v => v.ChargeId == c.ChargeId))) return Acquitted;
-        if (charges.Count > 0) return Charged;
-
-        return details.Arrests.Any(x => x.DefendantId == defendantId) ? Arrested : Identified;
+        if (chargeIds.Count > 0 && chargeIds.All(c => verdicts.Any(v => v.ChargeId == c))) return Acquitted;
+        if (chargeIds.Count > 0) return Charged;
+        return arrested ? Arrested : Identified;
     }
+
+    public static string Of(CaseDetails details, Guid defendantId) => Of(
+        details.Arrests.Any(x => x.DefendantId == defendantId),
+        [.. details.Charges.Where(x => x.DefendantId == defendantId).Select(x => x.ChargeId)],
+        [.. details.Verdicts.Where(x => x.DefendantId == defendantId).Select(x => (x.ChargeId, x.Verdict))],
+        details.Sentences.Any(x => x.DefendantId == defendantId));
 }
 
 public static class GetCaseEndpoint

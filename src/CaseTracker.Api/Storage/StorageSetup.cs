@@ -1,5 +1,4 @@
 using CaseTracker.Api.Audit;
-using JasperFx.Events.Daemon;
 using Marten;
 using Npgsql;
 using Wolverine.Marten;
@@ -23,8 +22,8 @@ public static class StorageSetup
                 sp.GetRequiredService<EventSeal>()))
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()
-            .AddAsyncDaemon(DaemonMode.HotCold)
-            .IntegrateWithWolverine();
+            // Wolverine runs each asynchronous projection on exactly one node and moves it when a node dies.
+            .IntegrateWithWolverine(wolverine => wolverine.UseWolverineManagedEventSubscriptionDistribution = true);
 
         return services;
     }

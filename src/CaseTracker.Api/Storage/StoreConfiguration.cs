@@ -1,6 +1,8 @@
 using CaseTracker.Api.Audit;
 using CaseTracker.Api.Cases;
+using CaseTracker.Api.Defendants;
 using CaseTracker.Api.Idempotency;
+using CaseTracker.Api.Stats;
 using JasperFx.Events.Projections;
 using Marten;
 using Weasel.Core;
@@ -33,6 +35,12 @@ public static class StoreConfiguration
             .UniqueIndex(x => x.Reference)
             .Index(x => x.Status)
             .Index(x => x.OpenedAt);
+
+        // Asynchronous: they span streams. The daemon runs each on exactly one node (Wolverine places
+        // it) and they trail the commit by the daemon's polling interval; see docs/projections.md.
+        opts.Projections.Add<DefendantProfileProjection>(ProjectionLifecycle.Async);
+        opts.Schema.For<DefendantProfile>().NgramIndex(x => x.SearchText);
+        opts.Projections.Add<DashboardStatsProjection>(ProjectionLifecycle.Async);
 
         opts.Schema.For<IdempotencyRecord>();
 

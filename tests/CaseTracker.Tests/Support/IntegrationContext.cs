@@ -4,6 +4,7 @@ using Alba;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
 using Marten;
+using Marten.Events;
 using Shouldly;
 using Xunit;
 
@@ -82,6 +83,20 @@ public abstract class IntegrationContext(AppFixture fixture)
         problem["status"]!.GetValue<int>().ShouldBe(status);
         problem["title"]!.GetValue<string>().ShouldNotBeNullOrWhiteSpace();
         return problem;
+    }
+
+    /// <summary>Lets the asynchronous projections (defendants, stats) catch up with every committed event.</summary>
+    protected Task ProjectionsCaughtUp() => Host.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+
+    protected async Task<T> GetJson<T>(string url, string role = Roles.Analyst, int status = 200)
+    {
+        var result = await Host.Scenario(x =>
+        {
+            x.Get.Url(url);
+            x.WithBearerToken(fixture.TokenFor(role));
+            x.StatusCodeShouldBe(status);
+        });
+        return Read<T>(result);
     }
 
     protected static T Read<T>(IScenarioResult result) => JsonSerializer.Deserialize<T>(result.ReadAsText(), Json)!;

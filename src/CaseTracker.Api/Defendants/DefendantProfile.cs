@@ -1,0 +1,167 @@
+using CaseTracker.Api.Auth;
+using CaseTracker.Api.Cases;
+using CaseTracker.Api.Http;
+using JasperFx;
+using JasperFx.Events;
+using Marten;
+using Marten.Events.Projections;
+using Marten.Pagination;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Wolverine.Http;
+
+namespace CaseTracker.Api.Defendants;
+
+/// <summary>One person across every case they appear in.</summary>
+public class DefendantProfile
+{
+    [Identity]
+    public Guid DefendantId { get; set; }
+    public List<string> Names { get; set; } = [];
+    public List<string> Aliases { get; set; } = [];
+    public string? Nationality { get; set; }
+    public List<DefendantCase> Cases { get; set; } = [];
+    public List<DefendantArrest> Arrests { get; set; } = [];
+    public List<DefendantCharge> Charges { get; set; } = [];
+    public List<DefendantVerdict> Verdicts { get; set; } = [];
+    public List<CaseSentenceOf> Sentences { get; set; } = [];
+    public string Status { get; set; } = DefendantStatus.Identified;
+
+    /// <summary>Names and aliases, lower-cased, for the n-gram index behind <c>?name=</c>.</summary>
+    public string SearchText { get; set; } = "";
+}
+
+public record DefendantCase(Guid CaseId, string Name, string? Role, DateTimeOffset IdentifiedAt);
+public record DefendantArrest(Guid ArrestId, Guid CaseId, DateTimeOffset ArrestedAt, string Place, string Agency);
+public record DefendantCharge(Guid ChargeId, Guid CaseId, string Offence, DateTimeOffset FiledAt, string? Statute);
+public record DefendantVerdict(Guid VerdictId, Guid CaseId, Guid ChargeId, string Verdict, DateTimeOffset ReachedAt, string Court);
+
+/// <summary>A sentence in its current form, with the case it was handed down in.</summary>
+public record CaseSentenceOf(Guid CaseId, CaseSentence Sentence);
+
+/// <summary>
+/// Folds every case stream's facts about a person into their profile. Asynchronous: it spans
+/// streams, so it is built by the daemon (on one node, placed by Wolverine) a moment after the commit.
+/// </summary>
+public partial class DefendantProfileProjection : MultiStreamProjection<DefendantProfile, Guid>
+{
+    public DefendantProfileProjection()
+    {
+        Identity<DefendantIdentified>(e => e.DefendantId);
+        Identity<ArrestMade>(e => e.DefendantId);
+        Identity<ChargeFiled>(e => e.DefendantId);
+        Identity<VerdictReached>(e => e.DefendantId);
+        Identity<SentenceHanded>(e => e.DefendantId);
+        Identity<SentenceCommuted>(e => e.DefendantId);
+        Identities<EntryRetracted>(e => e.DefendantId is { } id ? [id] : []);
+    }
+
+    public override DefendantProfile? Evolve(DefendantProfile? snapshot, Guid id, IEvent e)
+    {
+        var caseId = e.StreamId;
+        var profile = snapshot ?? new DefendantProfile { DefendantId = id };
+        switch (e.Data)
+        {
+            case DefendantIdentified x:
+                profile.Cases.Add(new DefendantCase(caseId, x.Name, x.Role, x.IdentifiedAt));
+                profile.Aliases = [.. profile.Aliases.Union(x.Aliases)];
+                profile.Nationality = x.Nationality ?? profile.Nationality;
+                break;
+            case ArrestMade x:
+                profile.Arrests.Add(new DefendantArrest(x.ArrestId, caseId, x.ArrestedAt, x.Place, x.Agency));
+                break;
+            case ChargeFiled x:
+                profile.Charges.Add(new DefendantCharge(x.ChargeId, caseId, x.Offence, x.FiledAt, x.Statute));
+                break;
+            case VerdictReached x:
+                profile.Verdicts.Add(new DefendantVerdict(x.VerdictId, caseId, x.ChargeId, x.Verdict, x.ReachedAt, x.Court));
+                break;
+            case SentenceHanded x:
+                profile.Sentences.Add(new CaseSentenceOf(caseId,
+                    new CaseSentence(x.SentenceId, x.DefendantId, x.Kind, x.TermMonths, x.ReprieveYears, x.HandedAt, x.Court, [])));
+                break;
+            case SentenceCommuted x:
+                ChangeSentence(profile, x.SentenceId, s => s with
+                {
+                    Commutations = [.. s.Commutations, new CaseCommutation(x.CommutationId, x.FromKind, x.ToKind, x.CommutedAt, x.Reason, x.TermMonths, x.ReprieveYears)]
+                });
+                break;
+            case EntryRetracted x when x.Kind == EntryKind.Defendant:
+                profile.Cases.RemoveAll(c => c.CaseId == caseId);
+                if (profile.Cases.Count == 0) return null;
+                break;
+            case EntryRetracted x:
+                profile.Arrests.RemoveAll(a => a.ArrestId == x.EntryId);
+                profile.Charges.RemoveAll(c => c.ChargeId == x.EntryId);
+                profile.Verdicts.RemoveAll(v => v.VerdictId == x.EntryId);
+                profile.Sentences.RemoveAll(s => s.Sentence.SentenceId == x.EntryId);
+                ChangeSentence(profile, s => s.Commutations.Any(c => c.CommutationId == x.EntryId),
+                    s => s with { Commutations = [.. s.Commutations.Where(c => c.CommutationId != x.EntryId)] });
+                break;
+        }
+
+        profile.Names = [.. profile.Cases.Select(c => c.Name).Distinct()];
+        profile.SearchText = string.Join(" | ", profile.Names.Concat(profile.Aliases)).ToLowerInvariant();
+        profile.Status = DefendantStatus.Of(
+            profile.Arrests.Count > 0,
+            [.. profile.Charges.Select(c => c.ChargeId)],
+            [.. profile.Verdicts.Select(v => (v.ChargeId, v.Verdict))],
+            profile.Sentences.Count > 0);
+        return profile;
+    }
+
+    private static void ChangeSentence(DefendantProfile profile, Guid sentenceId, Func<CaseSentence, CaseSentence> change) =>
+        ChangeSentence(profile, s => s.SentenceId == sentenceId, change);
+
+    private static void ChangeSentence(DefendantProfile profile, Func<CaseSentence, bool> match, Func<CaseSentence, CaseSentence> change)
+    {
+        var index = profile.Sentences.FindIndex(s => match(s.Sentence));
+        if (index >= 0) profile.Sentences[index] = profile.Sentences[index] with { Sentence = change(profile.Sentences[index].Sentence) };
+    }
+}
+
+public record DefendantSummary(Guid DefendantId, IReadOnlyList<string> Names, IReadOnlyList<string> Aliases, string Status, int Cases);
+
+public record DefendantPage(int Page, int PageSize, long Total, IReadOnlyList<DefendantSummary> Items);
+
+public static class DefendantEndpoints
+{
+    [WolverineGet("/api/defendants/{defendantId:guid}")]
+    [Authorize(Policy = Policies.ReadCases)]
+    [ProducesResponseType<DefendantProfile>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public static async Task<IResult> Get(Guid defendantId, IQuerySession session, CancellationToken ct)
+    {
+        var profile = await session.LoadAsync<DefendantProfile>(defendantId, ct);
+        return profile is null
+            ? Results.Problem(Problems.NotFound($"No defendant {defendantId}."))
+            : Results.Json(profile);
+    }
+
+    /// <summary>Names and aliases containing <paramref name="name"/>, case-insensitively, through an n-gram index.</summary>
+    [WolverineGet("/api/defendants")]
+    [Authorize(Policy = Policies.ReadCases)]
+    [ProducesResponseType<DefendantPage>(StatusCodes.Status200OK)]
+    public static async Task<IResult> Search(string? name, int? page, int? pageSize, IQuerySession session, CancellationToken ct)
+    {
+        var problems = new Validation()
+            .Text("name", name, required: false)
+            .Rule(page is null or >= 1, "page", "must be 1 or more")
+            .Rule(pageSize is null or >= 1, "pageSize", "must be 1 or more")
+            .Result;
+        if (problems != WolverineContinue.NoProblems) return Results.Problem(problems);
+
+        var size = Math.Min(pageSize ?? 50, ListCasesEndpoint.MaxPageSize);
+        var number = page ?? 1;
+        IQueryable<DefendantProfile> query = session.Query<DefendantProfile>();
+        if (!string.IsNullOrWhiteSpace(name))
+        {
+            var term = name.Trim().ToLowerInvariant();
+            query = query.Where(x => x.SearchText.NgramSearch(term));
+        }
+
+        var found = await query.OrderBy(x => x.SearchText).ToPagedListAsync(number, size, ct);
+        return Results.Json(new DefendantPage(number, size, found.TotalItemCount,
+            [.. found.Select(x => new DefendantSummary(x.DefendantId, x.Names, x.Aliases, x.Status, x.Cases.Count))]));
+    }
+}
