@@ -1,0 +1,106 @@
+using CaseTracker.Api.Auth;
+using CaseTracker.Api.Cases;
+using CaseTracker.Api.Defendants;
+using CaseTracker.Api.Stats;
+using CaseTracker.Api.Storage;
+using CaseTracker.Tests.Support;
+using Marten;
+using Marten.Events;
+using System.Net.Http.Json;
+using Npgsql;
+using Shouldly;
+using Xunit;
+
+namespace CaseTracker.Tests.Projections;
+
+[CollectionDefinition(Name)]
+public sealed class RebuildCollection : ICollectionFixture<AppFixture>
+{
+    public const string Name = "rebuild";
+}
+
+/// <summary>Its own database: thousands of events, and rebuilds that must not meet other tests' writes.</summary>
+[Collection(RebuildCollection.Name)]
+public class rebuilding_projections(AppFixture fixture)
+{
+    private static readonly string[] Tables = ["mt_doc_casedetails", "mt_doc_defendantprofile", "mt_doc_dashboardstats", "mt_doc_case"];
+
+    [Fact]
+    public async Task a_rebuild_from_the_events_gives_every_document_exactly_as_built_live()
+    {
+        var corpus = new Corpus(seed: 20171, cases: 220);
+        var token = fixture.TokenFor(Roles.Officer, "corpus");
+        using var client = fixture.Host.Server.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", token);
+
+        async Task<CommandAccepted> Send(string route, object body)
+        {
+            var response = await client.PostAsJsonAsync(route, body);
+            response.EnsureSuccessStatusCode();
+            return (await response.Content.ReadFromJsonAsync<CommandAccepted>(IntegrationContext.Json))!;
+        }
+
+        var people = new List<Guid>();
+        await Parallel.ForAsync(0, corpus.Cases, new ParallelOptions { MaxDegreeOfParallelism = 6 },
+            async (i, _) => await corpus.OpenAndIdentify(i, async body => (await Send("/api/cases", body)).CaseId, Send, people));
+        var plans = corpus.Plan([.. people.Order()]);
+        await Parallel.ForEachAsync(plans, new ParallelOptions { MaxDegreeOfParallelism = 6 }, async (plan, _) => await corpus.Develop(plan, Send));
+
+        await using (var session = fixture.Store.QuerySession())
+        {
+            var events = await session.Events.QueryAllRawEvents().CountAsync();
+            events.ShouldBeGreaterThanOrEqualTo(5000);
+        }
+
+        await fixture.Host.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(2));
+        var live = await Documents();
+
+        // Damage every read model, so that only a real rebuild from the events can pass.
+        await Execute($"delete from {StoreConfiguration.Schema}.mt_doc_defendantprofile; " +
+                      $"update {StoreConfiguration.Schema}.mt_doc_dashboardstats set data = '{{}}'; " +
+                      $"update {StoreConfiguration.Schema}.mt_doc_casedetails set data = jsonb_set(data, '{{title}}', '\"damaged\"'); " +
+                      $"update {StoreConfiguration.Schema}.mt_doc_case set data = jsonb_set(data, '{{isClosed}}', 'true');");
+
+        using var daemon = await fixture.Store.BuildProjectionDaemonAsync();
+        foreach (var projection in new[] { typeof(CaseDetailsProjection), typeof(DefendantProfileProjection), typeof(DashboardStatsProjection) })
+        {
+            await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(2), CancellationToken.None);
+        }
+
+        await daemon.RebuildProjectionAsync<CaseTracker.Api.Cases.Case>(TimeSpan.FromMinutes(2), CancellationToken.None);
+
+        var rebuilt = await Documents();
+        foreach (var table in Tables)
+        {
+            rebuilt[table].Count.ShouldBe(live[table].Count, table);
+            rebuilt[table].ShouldBe(live[table], $"{table} must be identical after a rebuild");
+        }
+
+        live["mt_doc_defendantprofile"].Count.ShouldBeGreaterThan(500);
+    }
+
+    private async Task Execute(string sql)
+    {
+        await using var connection = new NpgsqlConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<Dictionary<string, List<string>>> Documents()
+    {
+        var documents = new Dictionary<string, List<string>>();
+        await using var connection = new NpgsqlConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        foreach (var table in Tables)
+        {
+            await using var command = new NpgsqlCommand($"select id::text || ' ' || data::text from {StoreConfiguration.Schema}.{table} order by id", connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            var rows = new List<string>();
+            while (await reader.ReadAsync()) rows.Add(reader.GetString(0));
+            documents[table] = rows;
+        }
+
+        return documents;
+    }
+}
