@@ -7,7 +7,7 @@ using Wolverine;
 using Wolverine.Http;
 
 // stdout belongs to the CLI verbs (token prints only the token); logs and chatter go to stderr.
-CliOutput.KeepStdoutForResults();
+CommandLine.KeepStdoutForResults();
 var builder = WebApplication.CreateBuilder(args);
 builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 
@@ -30,7 +30,7 @@ app.MapWolverineEndpoints(opts =>
     opts.AddMiddleware(typeof(ActorMetadata), chain => chain.HttpMethods.Contains(HttpMethods.Post));
 });
 
-return await app.RunJasperFxCommands(args);
+return await app.RunJasperFxCommands(CommandLine.Normalise(args));
 
 /// <summary>Lets the test host boot the real application.</summary>
 public partial class Program;

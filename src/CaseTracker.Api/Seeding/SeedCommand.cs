@@ -1,6 +1,4 @@
 using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json.Nodes;
 using CaseTracker.Api.Auth;
 using JasperFx.CommandLine;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -52,7 +50,7 @@ public class SeedCommand : JasperFxAsyncCommand<SeedInput>
                 using var client = new HttpClient { BaseAddress = new Uri(address) };
                 client.DefaultRequestHeaders.Authorization =
                     new AuthenticationHeaderValue("Bearer", issuer.Issue(User, Roles.Officer, seed.Agency, TimeSpan.FromHours(1)));
-                appended += await Load(client, seed, Path.GetFileName(file));
+                appended += await SeedLoader.Load(client, seed, Path.GetFileName(file));
             }
 
             await Console.Error.WriteLineAsync($"Seed loaded: {appended} events appended.");
@@ -63,36 +61,6 @@ public class SeedCommand : JasperFxAsyncCommand<SeedInput>
             await host.StopAsync();
         }
     }
-
-    private static async Task<int> Load(HttpClient client, SeedFile seed, string name)
-    {
-        var ids = new Dictionary<string, string>();
-        var appended = 0;
-        foreach (var step in seed.Steps)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, step.ResolvedRoute(ids))
-            {
-                Content = new StringContent(step.ResolvedBody(ids), Encoding.UTF8, "application/json")
-            };
-            request.Headers.Add("Idempotency-Key", $"{name}:{step.Key}");
-            using var response = await client.SendAsync(request);
-            var body = await response.Content.ReadAsStringAsync();
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new InvalidOperationException($"Seed step '{step.Key}' of {name} was refused ({(int)response.StatusCode}): {body}");
-            }
-
-            if (!response.Headers.Contains("Idempotent-Replayed")) appended++;
-            ids[step.Key] = EntryId(JsonNode.Parse(body)!.AsObject());
-        }
-
-        return appended;
-    }
-
-    /// <summary>The id a step created: the entry's id, or the case's when it opened one.</summary>
-    private static string EntryId(JsonObject accepted) =>
-        accepted.Where(x => x.Key is not ("caseId" or "version")).Select(x => x.Value!.GetValue<string>()).SingleOrDefault()
-        ?? accepted["caseId"]!.GetValue<string>();
 
     private static List<string> SeedFiles(string? path)
     {
