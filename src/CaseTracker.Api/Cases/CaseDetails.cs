@@ -1,3 +1,4 @@
+using CaseTracker.Api.Audit;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Http;
 using JasperFx.Events;
@@ -257,41 +258,23 @@ public static class GetCaseEndpoint
         Guid caseId, long? version, DateTimeOffset? knownAt, DateTimeOffset? asOf,
         IQuerySession session, HttpContext http, CancellationToken ct)
     {
-        var bounds = new object?[] { version, knownAt, asOf }.Count(x => x is not null);
-        if (bounds > 1)
-        {
-            return Results.Problem(Problems.Invalid("version", "name at most one of version, knownAt and asOf"));
-        }
+        var travel = new TimeTravel(version, knownAt, asOf);
+        if (travel.Refusal(http.User) is { } refusal) return Results.Problem(refusal);
 
-        if (bounds == 1 && !http.User.IsInRole(Roles.Auditor) && !http.User.IsInRole(Roles.Admin))
-        {
-            return Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Time travel is for auditors");
-        }
-
-        if (version is < 1) return Results.Problem(Problems.Invalid("version", "must be 1 or more"));
-
-        var details = await CaseTimeTravel.Load(session, caseId, version, knownAt, asOf, ct);
+        var details = await Load(session, caseId, travel, ct);
         if (details is null) return Results.Problem(Problems.NotFound($"No case {caseId} (at that point in time)."));
 
         http.Response.Headers.ETag = ExpectedVersion.ETag(details.Version);
-        return Results.Json(details, statusCode: StatusCodes.Status200OK);
+        return Results.Json(details);
     }
-}
 
-public static class CaseTimeTravel
-{
-    public static async Task<CaseDetails?> Load(
-        IQuerySession session, Guid caseId, long? version, DateTimeOffset? knownAt, DateTimeOffset? asOf, CancellationToken ct)
+    private static async Task<CaseDetails?> Load(IQuerySession session, Guid caseId, TimeTravel travel, CancellationToken ct)
     {
-        if (version is not null) return await session.Events.AggregateStreamAsync<CaseDetails>(caseId, version: version.Value, token: ct);
-        if (knownAt is not null) return await session.Events.AggregateStreamAsync<CaseDetails>(caseId, timestamp: knownAt.Value, token: ct);
-        if (asOf is null) return await session.LoadAsync<CaseDetails>(caseId, ct);
+        if (travel.Version is { } version) return await session.Events.AggregateStreamAsync<CaseDetails>(caseId, version: version, token: ct);
+        if (travel.KnownAt is { } knownAt) return await session.Events.AggregateStreamAsync<CaseDetails>(caseId, timestamp: knownAt, token: ct);
+        if (travel.AsOf is null) return await session.LoadAsync<CaseDetails>(caseId, ct);
 
-        // A retraction corrects the record rather than happening in the world, so "as known now"
-        // applies every retraction whatever its own date.
-        var happened = (await session.Events.FetchStreamAsync(caseId, token: ct))
-            .Where(e => e.Data is EntryRetracted || (e.Data is ICaseEvent fact && fact.OccurredAt <= asOf.Value))
-            .ToList();
+        var happened = (await session.Events.FetchStreamAsync(caseId, token: ct)).Where(e => travel.HadHappened(e.Data)).ToList();
         if (happened.Count == 0) return null;
 
         var aggregator = ((DocumentStore)session.DocumentStore).Options.Projections.AggregatorFor<CaseDetails>();

@@ -1,6 +1,8 @@
+using CaseTracker.Api.Audit;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
 using CaseTracker.Api.Http;
+using CaseTracker.Api.Storage;
 using JasperFx;
 using JasperFx.Events;
 using Marten;
@@ -47,14 +49,21 @@ public partial class DefendantProfileProjection : MultiStreamProjection<Defendan
 {
     public DefendantProfileProjection()
     {
-        Identity<DefendantIdentified>(e => e.DefendantId);
-        Identity<ArrestMade>(e => e.DefendantId);
-        Identity<ChargeFiled>(e => e.DefendantId);
-        Identity<VerdictReached>(e => e.DefendantId);
-        Identity<SentenceHanded>(e => e.DefendantId);
-        Identity<SentenceCommuted>(e => e.DefendantId);
-        Identities<EntryRetracted>(e => e.DefendantId is { } id ? [id] : []);
+        Identities<ICaseEvent>(e => Concerning(e) is { } id ? [id] : []);
     }
+
+    /// <summary>The person a case event is about, if any: how events are routed to profiles.</summary>
+    public static Guid? Concerning(object fact) => fact switch
+    {
+        DefendantIdentified x => x.DefendantId,
+        ArrestMade x => x.DefendantId,
+        ChargeFiled x => x.DefendantId,
+        VerdictReached x => x.DefendantId,
+        SentenceHanded x => x.DefendantId,
+        SentenceCommuted x => x.DefendantId,
+        EntryRetracted x => x.DefendantId,
+        _ => null
+    };
 
     public override DefendantProfile? Evolve(DefendantProfile? snapshot, Guid id, IEvent e)
     {
@@ -126,16 +135,51 @@ public record DefendantPage(int Page, int PageSize, long Total, IReadOnlyList<De
 
 public static class DefendantEndpoints
 {
+    /// <summary>
+    /// The person's current profile, or (for auditors) the profile folded from the events up to one
+    /// bound: <paramref name="version"/> is the global event sequence, <paramref name="knownAt"/> the
+    /// recording time and <paramref name="asOf"/> the business time.
+    /// </summary>
     [WolverineGet("/api/defendants/{defendantId:guid}")]
     [Authorize(Policy = Policies.ReadCases)]
     [ProducesResponseType<DefendantProfile>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    public static async Task<IResult> Get(Guid defendantId, IQuerySession session, CancellationToken ct)
+    public static async Task<IResult> Get(
+        Guid defendantId, long? version, DateTimeOffset? knownAt, DateTimeOffset? asOf,
+        IQuerySession session, HttpContext http, CancellationToken ct)
     {
-        var profile = await session.LoadAsync<DefendantProfile>(defendantId, ct);
+        var travel = new TimeTravel(version, knownAt, asOf);
+        if (travel.Refusal(http.User) is { } refusal) return Results.Problem(refusal);
+
+        var profile = travel.IsPresent
+            ? await FoldAsync(session, defendantId, travel, ct)
+            : await session.LoadAsync<DefendantProfile>(defendantId, ct);
         return profile is null
-            ? Results.Problem(Problems.NotFound($"No defendant {defendantId}."))
+            ? Results.Problem(Problems.NotFound($"No defendant {defendantId} (at that point in time)."))
             : Results.Json(profile);
+    }
+
+    /// <summary>
+    /// Marten keeps no history of multi-stream documents, so time travel folds the person's events
+    /// again: those of every case they were ever identified in, up to the bound.
+    /// </summary>
+    private static async Task<DefendantProfile?> FoldAsync(IQuerySession session, Guid defendantId, TimeTravel travel, CancellationToken ct)
+    {
+        var cases = await session.QueryAsync<Guid>(
+            $"select distinct stream_id from {StoreConfiguration.Schema}.mt_events where type = 'defendant_identified' and data ->> 'defendantId' = ?",
+            ct, defendantId.ToString());
+        if (cases.Count == 0) return null;
+
+        var streams = cases.ToArray();
+        var query = session.Events.QueryAllRawEvents().Where(x => x.StreamId.IsOneOf(streams));
+        if (travel.Version is { } sequence) query = query.Where(x => x.Sequence <= sequence);
+        if (travel.KnownAt is { } knownAt) query = query.Where(x => x.Timestamp <= knownAt);
+        var events = await query.OrderBy(x => x.Sequence).ToListAsync(ct);
+
+        var projection = new DefendantProfileProjection();
+        return events
+            .Where(e => DefendantProfileProjection.Concerning(e.Data) == defendantId && travel.HadHappened(e.Data))
+            .Aggregate<IEvent, DefendantProfile?>(null, (profile, e) => projection.Evolve(profile, defendantId, e));
     }
 
     /// <summary>Names and aliases containing <paramref name="name"/>, case-insensitively, through an n-gram index.</summary>

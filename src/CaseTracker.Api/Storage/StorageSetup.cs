@@ -16,6 +16,7 @@ public static class StorageSetup
         // hosts configured late (tests) are honoured.
         services.AddSingleton(sp => AuditKey.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()));
         services.AddSingleton<EventSeal>();
+        services.AddSingleton<CaseIntegrity>();
 
         services.AddMarten(sp => new StoreOptions().ConfigureCaseTracker(
                 ConnectionString(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()),

@@ -45,6 +45,7 @@ public static class StoreConfiguration
         opts.Schema.For<IdempotencyRecord>();
 
         opts.Listeners.Add(seal);
+        opts.Storage.Add<EventGuard>();
         return opts;
     }
 }

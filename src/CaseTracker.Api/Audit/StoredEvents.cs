@@ -1,0 +1,87 @@
+using System.Text.Json.Nodes;
+using CaseTracker.Api.Storage;
+using Marten;
+using Npgsql;
+
+namespace CaseTracker.Api.Audit;
+
+/// <summary>An event row as PostgreSQL holds it: what auditors read and what the chain is checked against.</summary>
+public sealed record StoredEvent(
+    long Version,
+    long Sequence,
+    Guid EventId,
+    string StoredType,
+    string? DotNetType,
+    string Data,
+    JsonObject Headers,
+    DateTimeOffset RecordedAt,
+    string? User,
+    string? CorrelationId)
+{
+    public string? Header(string name) => Headers[name]?.GetValue<string>();
+
+    public Actor Actor => new(User ?? "system", Header(EventHeaders.Role), Header(EventHeaders.Agency));
+
+    /// <summary>The .NET event type, when the row still names one this build knows.</summary>
+    public Type? ClrType => DotNetType is null ? null : Type.GetType(DotNetType, throwOnError: false);
+}
+
+/// <summary>
+/// Reads event rows with plain SQL rather than through Marten's typed event API, so that a row
+/// someone has tampered with is still read (and reported) instead of failing deserialization.
+/// </summary>
+public static class StoredEvents
+{
+    public static async Task<IReadOnlyList<StoredEvent>> ReadAsync(
+        IDocumentStore store, Guid caseId, long fromVersion, int limit, CancellationToken ct)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(
+            $$"""
+             select version, seq_id, id, type, mt_dotnet_type, data::text, coalesce(headers, '{}'::jsonb)::text,
+                    timestamp, user_name, correlation_id
+             from {{StoreConfiguration.Schema}}.mt_events
+             where stream_id = @stream and version >= @from
+             order by version
+             limit @limit
+             """, connection);
+        command.Parameters.AddWithValue("stream", caseId);
+        command.Parameters.AddWithValue("from", fromVersion);
+        command.Parameters.AddWithValue("limit", limit);
+
+        var rows = new List<StoredEvent>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(new StoredEvent(
+                reader.GetInt64(0), reader.GetInt64(1), reader.GetGuid(2), reader.GetString(3),
+                await NullableText(reader, 4, ct), reader.GetString(5),
+                JsonNode.Parse(reader.GetString(6))!.AsObject(), await reader.GetFieldValueAsync<DateTimeOffset>(7, ct),
+                await NullableText(reader, 8, ct), await NullableText(reader, 9, ct)));
+        }
+
+        return rows;
+    }
+
+    private static async Task<string?> NullableText(NpgsqlDataReader reader, int column, CancellationToken ct) =>
+        await reader.IsDBNullAsync(column, ct) ? null : reader.GetString(column);
+
+    public static async Task<IReadOnlyList<Guid>> AllStreamIdsAsync(IDocumentStore store, CancellationToken ct)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand($"select id from {StoreConfiguration.Schema}.mt_streams order by id", connection);
+        var ids = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) ids.Add(reader.GetGuid(0));
+        return ids;
+    }
+
+    /// <summary>The version the stream claims to be at, or null when there is no such case.</summary>
+    public static async Task<long?> StreamVersionAsync(IDocumentStore store, Guid caseId, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        return (await session.Events.FetchStreamStateAsync(caseId, ct))?.Version;
+    }
+}

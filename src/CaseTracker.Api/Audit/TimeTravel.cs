@@ -1,0 +1,37 @@
+using System.Security.Claims;
+using CaseTracker.Api.Auth;
+using CaseTracker.Api.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace CaseTracker.Api.Audit;
+
+/// <summary>
+/// The bounds of a time-travel read: <c>version</c>, <c>knownAt</c> (recording time: what the
+/// system knew then) or <c>asOf</c> (business time: what had happened by then, as known now).
+/// </summary>
+public sealed record TimeTravel(long? Version, DateTimeOffset? KnownAt, DateTimeOffset? AsOf)
+{
+    public bool IsPresent => Version is not null || KnownAt is not null || AsOf is not null;
+
+    /// <summary>At most one bound, sensible values, and only for auditors and admins.</summary>
+    public ProblemDetails? Refusal(ClaimsPrincipal user)
+    {
+        if (new object?[] { Version, KnownAt, AsOf }.Count(x => x is not null) > 1)
+        {
+            return Problems.Invalid("version", "name at most one of version, knownAt and asOf");
+        }
+
+        if (Version is < 1) return Problems.Invalid("version", "must be 1 or more");
+
+        return IsPresent && !user.IsInRole(Roles.Auditor) && !user.IsInRole(Roles.Admin)
+            ? new ProblemDetails { Status = StatusCodes.Status403Forbidden, Title = "Time travel is for auditors", Detail = "Officers and analysts read the current state." }
+            : null;
+    }
+
+    /// <summary>
+    /// Whether an event falls inside an <c>asOf</c> bound. A retraction corrects the record rather
+    /// than happening in the world, so "as known now" applies every retraction whatever its own date.
+    /// </summary>
+    public bool HadHappened(object data) =>
+        AsOf is not { } asOf || data is Cases.EntryRetracted || (data is Cases.ICaseEvent fact && fact.OccurredAt <= asOf);
+}
