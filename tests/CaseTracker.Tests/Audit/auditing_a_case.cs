@@ -1,0 +1,249 @@
+using System.Diagnostics;
+using Alba;
+using CaseTracker.Api.Audit;
+using CaseTracker.Api.Auth;
+using CaseTracker.Api.Cases;
+using CaseTracker.Api.Defendants;
+using CaseTracker.Api.Storage;
+using CaseTracker.Tests.Support;
+using Npgsql;
+using Shouldly;
+using Xunit;
+
+namespace CaseTracker.Tests.Audit;
+
+public class auditing_a_case(AppFixture fixture) : IntegrationContext(fixture)
+{
+    private Task<HistoryEntry[]> History(Guid caseId, string query = "") =>
+        GetJson<HistoryEntry[]>($"/api/cases/{caseId}/events{query}", Roles.Auditor);
+
+    private Task<IntegrityReport> Integrity(Guid caseId) =>
+        GetJson<IntegrityReport>($"/api/cases/{caseId}/integrity", Roles.Auditor);
+
+    [Fact]
+    public async Task the_history_shows_every_event_with_the_actor_of_the_token_that_posted_it()
+    {
+        var caseId = await OpenCase();
+        await Host.Scenario(x =>
+        {
+            x.Post.Json(Commands.Tip()).ToUrl($"/api/cases/{caseId}/tips");
+            x.WithBearerToken(Fixture.TokenFor(Roles.Officer, "bob", "US Department of Homeland Security"));
+        });
+
+        var history = await History(caseId);
+
+        history.Select(e => (e.Version, e.Type)).ShouldBe([(1L, "CaseOpened"), (2L, "TipReceived")]);
+        history[0].Actor.ShouldBe(new Actor("test-user", "officer", "Test Agency"));
+        history[1].Actor.ShouldBe(new Actor("bob", "officer", "US Department of Homeland Security"));
+        history[1].OccurredAt.ShouldBe(DateTimeOffset.Parse("2017-05-20T10:00:00-04:00"));
+        history[1].RecordedAt.ShouldBeGreaterThan(history[0].RecordedAt);
+        history[1].Data!["subjectAlias"]!.GetValue<string>().ShouldBe("Diana");
+        history[0].PreviousHash.ShouldBe(HashChain.Genesis);
+        history[1].PreviousHash.ShouldBe(history[0].Hash);
+        history[1].Sequence.ShouldBeGreaterThan(history[0].Sequence);
+        history.ShouldAllBe(e => e.CorrelationId != null && e.Signature != null);
+    }
+
+    [Fact]
+    public async Task a_long_history_is_paged_from_a_version()
+    {
+        var caseId = await OpenCase();
+        for (var i = 0; i < 4; i++) await Accepted($"/api/cases/{caseId}/tips", Commands.Tip());
+
+        var result = await Host.Scenario(x =>
+        {
+            x.Get.Url($"/api/cases/{caseId}/events?fromVersion=2&limit=2");
+            x.WithBearerToken(Fixture.TokenFor(Roles.Admin));
+            x.Header("Link").SingleValueShouldEqual($"</api/cases/{caseId}/events?fromVersion=4&limit=2>; rel=\"next\"");
+        });
+
+        Read<HistoryEntry[]>(result).Select(x => x.Version).ShouldBe([2L, 3L]);
+        (await History(caseId, "?fromVersion=4&limit=2")).Select(x => x.Version).ShouldBe([4L, 5L]);
+    }
+
+    [Theory]
+    [InlineData(Roles.Officer)]
+    [InlineData(Roles.Analyst)]
+    public async Task history_and_integrity_are_for_auditors_and_admins(string role)
+    {
+        var caseId = await OpenCase();
+
+        await GetJson<object>($"/api/cases/{caseId}/events", role, 403);
+        await GetJson<object>($"/api/cases/{caseId}/integrity", role, 403);
+        await GetJson<object>($"/api/cases/{Guid.NewGuid()}/events", Roles.Auditor, 404);
+    }
+
+    [Fact]
+    public async Task the_case_as_it_stood_at_a_version_when_known_and_as_of_a_business_time()
+    {
+        var caseId = await OpenCase();
+        var defendant = await IdentifyDefendant(caseId);
+        var arrest = await Accepted($"/api/cases/{caseId}/arrests", Commands.Arrest(defendant).With("arrestedAt", "2018-08-01T06:00:00+08:00"));
+        // Back-dated: seized before the arrest, recorded after it.
+        await Accepted($"/api/cases/{caseId}/seizures", Commands.Seizure(2, "kg").With("seizedAt", "2018-07-01T06:00:00+08:00"));
+        await Accepted($"/api/cases/{caseId}/retractions", Commands.Retraction(arrest.ArrestId!.Value));
+        var history = await History(caseId);
+        var arrestRecorded = history.Single(e => e.Type == "ArrestMade").RecordedAt;
+
+        var atVersion3 = await GetCase(caseId, Roles.Auditor, "?version=3");
+        atVersion3.Version.ShouldBe(3);
+        atVersion3.Arrests.Count.ShouldBe(1);
+        atVersion3.Seizures.ShouldBeEmpty();
+
+        var known = await GetCase(caseId, Roles.Auditor, $"?knownAt={Uri.EscapeDataString(arrestRecorded.ToString("O"))}");
+        known.Arrests.Count.ShouldBe(1, "the system knew of the arrest, not yet of its retraction");
+        known.Seizures.ShouldBeEmpty("the seizure was recorded later");
+
+        var asOf = await GetCase(caseId, Roles.Auditor, $"?asOf={Uri.EscapeDataString("2018-07-15T00:00:00+08:00")}");
+        asOf.Seizures.Single().Quantity.ShouldBe(2m, "the back-dated seizure had happened by then");
+        asOf.Arrests.ShouldBeEmpty();
+
+        var now = await GetCase(caseId, Roles.Auditor);
+        (now.Arrests.Count, now.Seizures.Count, now.Version).ShouldBe((0, 1, 5L));
+    }
+
+    [Fact]
+    public async Task a_defendant_as_they_stood_before_their_sentence()
+    {
+        var caseId = await OpenCase();
+        var liu = await IdentifyDefendant(caseId);
+        var charge = (await Accepted($"/api/cases/{caseId}/charges", Commands.Charge(liu))).ChargeId!.Value;
+        await Accepted($"/api/cases/{caseId}/verdicts", Commands.Verdict(liu, charge));
+        await Accepted($"/api/cases/{caseId}/sentences", Commands.Sentence(liu, "life", null));
+        await ProjectionsCaughtUp();
+
+        var before = await GetJson<DefendantProfile>($"/api/defendants/{liu}?asOf={Uri.EscapeDataString("2019-11-07T09:30:00+08:00")}", Roles.Auditor);
+        before.Status.ShouldBe("convicted");
+        before.Sentences.ShouldBeEmpty();
+
+        var verdictSequence = (await History(caseId)).Single(e => e.Type == "VerdictReached").Sequence;
+        (await GetJson<DefendantProfile>($"/api/defendants/{liu}?version={verdictSequence - 1}", Roles.Auditor)).Status.ShouldBe("charged");
+
+        var current = await GetJson<DefendantProfile>($"/api/defendants/{liu}", Roles.Auditor);
+        current.Status.ShouldBe("sentenced");
+        await GetJson<object>($"/api/defendants/{liu}?asOf=2019-11-07T09:30:00Z", Roles.Analyst, 403);
+    }
+
+    [Fact]
+    public async Task the_database_refuses_to_update_or_delete_an_event()
+    {
+        var caseId = await OpenCase();
+        await using var connection = new NpgsqlConnection(Fixture.ConnectionString);
+        await connection.OpenAsync();
+
+        foreach (var sql in new[]
+                 {
+                     $"update {StoreConfiguration.Schema}.mt_events set data = data || '{{\"title\": \"rewritten\"}}' where stream_id = @id",
+                     $"delete from {StoreConfiguration.Schema}.mt_events where stream_id = @id",
+                 })
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            command.Parameters.AddWithValue("id", caseId);
+            var refused = await Should.ThrowAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
+            refused.MessageText.ShouldContain("CaseTracker events are immutable");
+        }
+
+        (await Integrity(caseId)).Valid.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task an_edit_that_bypasses_the_guard_is_named_by_its_version_even_with_a_recomputed_chain()
+    {
+        var caseId = await OpenCase();
+        for (var i = 0; i < 4; i++) await Accepted($"/api/cases/{caseId}/seizures", Commands.Seizure(1 + i, "kg"));
+        (await Integrity(caseId)).ShouldBe(new IntegrityReport(caseId, true, 5, null, null));
+
+        // A superuser edits version 3 and recomputes the plain SHA-256 chain from there on.
+        await Tamper($"update {{0}}.mt_events set data = jsonb_set(data, '{{{{quantity}}}}', '30') where stream_id = @id and version = 3", caseId);
+        (await Integrity(caseId)).FirstInvalidVersion.ShouldBe(3);
+
+        await RecomputeChain(caseId);
+        var report = await Integrity(caseId);
+        (report.Valid, report.FirstInvalidVersion).ShouldBe((false, 3L));
+        report.Reason.ShouldBe("its hash is not signed with the audit key");
+    }
+
+    [Fact]
+    public async Task a_removed_or_reordered_event_is_detected()
+    {
+        var removed = await OpenCase();
+        for (var i = 0; i < 3; i++) await Accepted($"/api/cases/{removed}/tips", Commands.Tip());
+        await Tamper("delete from {0}.mt_events where stream_id = @id and version = 2", removed);
+        (await Integrity(removed)).FirstInvalidVersion.ShouldBe(2);
+
+        var tail = await OpenCase();
+        await Accepted($"/api/cases/{tail}/tips", Commands.Tip());
+        await Tamper("delete from {0}.mt_events where stream_id = @id and version = 2", tail);
+        (await Integrity(tail)).FirstInvalidVersion.ShouldBe(2, "the stream still claims version 2");
+
+        var reordered = await OpenCase();
+        await Accepted($"/api/cases/{reordered}/tips", Commands.Tip());
+        await Accepted($"/api/cases/{reordered}/seizures", Commands.Seizure());
+        await Tamper("update {0}.mt_events set version = -version where stream_id = @id and version in (2, 3); " +
+                     "update {0}.mt_events set version = 5 + version where stream_id = @id and version in (-2, -3)", reordered);
+        (await Integrity(reordered)).FirstInvalidVersion.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task audit_verify_exits_non_zero_and_names_the_broken_case()
+    {
+        var intact = await OpenCase();
+        var broken = await OpenCase();
+        await Accepted($"/api/cases/{broken}/tips", Commands.Tip());
+        await Tamper("update {0}.mt_events set data = jsonb_set(data, '{{summary}}', '\"nothing\"') where stream_id = @id and version = 2", broken);
+
+        var (exitCode, output) = await RunApi("audit", "verify");
+
+        exitCode.ShouldNotBe(0);
+        output.ShouldContain($"INVALID case {broken} at version 2");
+        output.ShouldNotContain(intact.ToString());
+    }
+
+    /// <summary>As a superuser who has switched off triggers for the session.</summary>
+    private async Task Tamper(string sql, Guid caseId)
+    {
+        await using var connection = new NpgsqlConnection(Fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "set session_replication_role = replica; " + string.Format(sql, StoreConfiguration.Schema), connection);
+        command.Parameters.AddWithValue("id", caseId);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>What an attacker without the audit key can do: make every plain hash consistent again.</summary>
+    private async Task RecomputeChain(Guid caseId)
+    {
+        var rows = await StoredEvents.ReadAsync(Fixture.Store, caseId, 1, 1000, CancellationToken.None);
+        var previous = HashChain.Genesis;
+        foreach (var row in rows)
+        {
+            var occurredAt = CaseHistoryEndpoint.BusinessTime(row, Fixture.Store.Options.Serializer())!.Value;
+            var hash = HashChain.Next(previous, HashChain.Canonical(row.StoredType, row.Data, occurredAt, row.Actor, row.Version));
+            await Tamper($"update {{0}}.mt_events set headers = headers || jsonb_build_object('previousHash', '{previous}', 'hash', '{hash}') " +
+                         $"where stream_id = @id and version = {row.Version}", caseId);
+            previous = hash;
+        }
+    }
+
+    private async Task<(int ExitCode, string Output)> RunApi(params string[] args)
+    {
+        var api = Path.Combine(AppContext.BaseDirectory, "CaseTracker.Api.dll");
+        var start = new ProcessStartInfo("dotnet", [api, .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment =
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Testing",
+                ["ConnectionStrings__CaseTracker"] = Fixture.ConnectionString,
+                ["Auth__SigningKey"] = AppFixture.SigningKey,
+                ["Audit__Key"] = AppFixture.AuditKey,
+            }
+        };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output + await errors);
+    }
+}
