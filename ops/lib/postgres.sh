@@ -51,7 +51,7 @@ provision_postgres() {
   if docker_answers; then
     echo "==> starting PostgreSQL with Docker Compose" >&2
     docker compose up -d --wait postgres >&2
-    echo "Host=127.0.0.1;Port=5432;Database=casetracker;Username=postgres;Password=postgres"
+    echo "Host=127.0.0.1;Port=55432;Database=casetracker;Username=postgres;Password=postgres"
     return 0
   fi
 

@@ -7,8 +7,11 @@ namespace CaseTracker.Api.Storage;
 
 public static class StorageSetup
 {
-    /// <summary>Where a Development run looks when nothing is configured: a local PostgreSQL on its default port.</summary>
-    public const string DevelopmentConnectionString = "Host=127.0.0.1;Port=5432;Database=casetracker;Username=postgres";
+    /// <summary>
+    /// Where a Development run looks when nothing is configured: the PostgreSQL that ops/run provides
+    /// (its local cluster or the compose service), so CLI verbs work from any shell.
+    /// </summary>
+    public const string DevelopmentConnectionString = "Host=127.0.0.1;Port=55432;Database=casetracker;Username=postgres;Password=postgres";
 
     public static IServiceCollection AddCaseTrackerStorage(this IServiceCollection services)
     {
