@@ -238,6 +238,17 @@ public record EntryRetracted(
     DateTimeOffset ICaseEvent.OccurredAt => RetractedAt;
 }
 
+/// <summary>From now on only the case's lead and partner agencies (and auditors) may see or touch it.</summary>
+public record CaseRestricted(DateTimeOffset RestrictedAt, string Reason) : ICaseEvent
+{
+    DateTimeOffset ICaseEvent.OccurredAt => RestrictedAt;
+}
+
+public record CaseRestrictionLifted(DateTimeOffset LiftedAt, string Reason) : ICaseEvent
+{
+    DateTimeOffset ICaseEvent.OccurredAt => LiftedAt;
+}
+
 public record CaseClosed(DateTimeOffset ClosedAt, string Disposition) : ICaseEvent
 {
     DateTimeOffset ICaseEvent.OccurredAt => ClosedAt;
@@ -253,11 +264,16 @@ public class Case
     public long Version { get; set; }
     public string Reference { get; set; } = "";
     public bool IsClosed { get; set; }
+    public bool IsRestricted { get; set; }
+
+    /// <summary>The lead and partner agencies: who may see the case while it is restricted.</summary>
+    public List<string> Agencies { get; set; } = [];
 
     /// <summary>Every entry ever recorded on the case, retracted ones included, by entry id.</summary>
     public Dictionary<Guid, CaseEntry> Entries { get; set; } = [];
 
-    public static Case Create(CaseOpened e) => new() { Id = e.CaseId, Reference = e.Reference };
+    public static Case Create(CaseOpened e) =>
+        new() { Id = e.CaseId, Reference = e.Reference, Agencies = [e.LeadAgency, .. e.PartnerAgencies] };
 
     public void Apply(IEvent<TipReceived> e) => Record(e.Data, e.Version);
     public void Apply(IEvent<DefendantIdentified> e) => Record(e.Data, e.Version);
@@ -289,6 +305,8 @@ public class Case
     }
 
     public void Apply(CaseClosed _) => IsClosed = true;
+    public void Apply(CaseRestricted _) => IsRestricted = true;
+    public void Apply(CaseRestrictionLifted _) => IsRestricted = false;
 
     private void Record(ICaseEntryEvent e, long version, string? detail = null) =>
         Entries[e.EntryId] = new CaseEntry(e.Kind, e.ParentId, e.DefendantId, detail, version);

@@ -20,6 +20,9 @@ public class CaseDetails
     public string Reference { get; set; } = "";
     public string Title { get; set; } = "";
     public string Status { get; set; } = CaseStatus.Open;
+
+    /// <summary>Need-to-know: only the case's agencies (and auditors) may see it.</summary>
+    public bool Restricted { get; set; }
     public string LeadAgency { get; set; } = "";
     public string Jurisdiction { get; set; } = "";
     public List<string> PartnerAgencies { get; set; } = [];
@@ -176,6 +179,12 @@ public partial class CaseDetailsProjection : SingleStreamProjection<CaseDetails,
             case EntryRetracted x:
                 Retract(details, x.EntryId);
                 break;
+            case CaseRestricted:
+                details.Restricted = true;
+                break;
+            case CaseRestrictionLifted:
+                details.Restricted = false;
+                break;
             case CaseClosed x:
                 details.Status = CaseStatus.Closed;
                 details.ClosedAt = x.ClosedAt;
@@ -262,7 +271,10 @@ public static class GetCaseEndpoint
         if (travel.Refusal(http.User) is { } refusal) return Results.Problem(refusal);
 
         var details = await Load(session, caseId, travel, ct);
-        if (details is null) return Results.Problem(Problems.NotFound($"No case {caseId} (at that point in time)."));
+        if (details is null || !CaseAccess.MaySee(http.User, details.Restricted, details.Agencies))
+        {
+            return Results.Problem(Problems.NotFound($"No case {caseId} (at that point in time)."));
+        }
 
         http.Response.Headers.ETag = ExpectedVersion.ETag(details.Version);
         return Results.Json(details);

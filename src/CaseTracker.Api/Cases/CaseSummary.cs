@@ -15,6 +15,28 @@ public record CaseSummary(
 
 public record CasePage(int Page, int PageSize, long Total, IReadOnlyList<CaseSummary> Items);
 
+public static class CaseVisibility
+{
+    /// <summary>The cases a user may see: all for auditors and admins; else unrestricted ones and their agency's own.</summary>
+    public static IQueryable<CaseDetails> VisibleTo(this IQueryable<CaseDetails> cases, System.Security.Claims.ClaimsPrincipal user)
+    {
+        if (CaseAccess.SeesEverything(user)) return cases;
+        var agency = CaseAccess.AgencyOf(user) ?? "";
+        return cases.Where(x => !x.Restricted || x.LeadAgency == agency || x.PartnerAgencies.Contains(agency));
+    }
+
+    /// <summary>The restricted cases this user may not see; projections across cases leave them out.</summary>
+    public static async Task<IReadOnlyList<Guid>> HiddenFrom(IQuerySession session, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
+    {
+        if (CaseAccess.SeesEverything(user)) return [];
+        var agency = CaseAccess.AgencyOf(user) ?? "";
+        return await session.Query<CaseDetails>()
+            .Where(x => x.Restricted && x.LeadAgency != agency && !x.PartnerAgencies.Contains(agency))
+            .Select(x => x.CaseId)
+            .ToListAsync(ct);
+    }
+}
+
 public static class ListCasesEndpoint
 {
     public const int MaxPageSize = 200;
@@ -22,7 +44,7 @@ public static class ListCasesEndpoint
     [WolverineGet("/api/cases")]
     [Authorize(Policy = Policies.ReadCases)]
     [ProducesResponseType<CasePage>(StatusCodes.Status200OK)]
-    public static async Task<IResult> Get(string? status, string? reference, int? page, int? pageSize, IQuerySession session, CancellationToken ct)
+    public static async Task<IResult> Get(string? status, string? reference, int? page, int? pageSize, IQuerySession session, HttpContext http, CancellationToken ct)
     {
         var problems = new Validation()
             .OneOf("status", status, [CaseStatus.Open, CaseStatus.Closed], required: false)
@@ -36,7 +58,7 @@ public static class ListCasesEndpoint
         var size = Math.Min(pageSize ?? 50, MaxPageSize);
         var number = page ?? 1;
 
-        IQueryable<CaseDetails> query = session.Query<CaseDetails>();
+        IQueryable<CaseDetails> query = session.Query<CaseDetails>().VisibleTo(http.User);
         if (status is not null) query = query.Where(x => x.Status == status);
         if (reference is not null)
         {

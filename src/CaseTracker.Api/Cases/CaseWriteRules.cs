@@ -1,3 +1,4 @@
+using CaseTracker.Api.Auth;
 using CaseTracker.Api.Http;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
@@ -10,6 +11,8 @@ public static class CaseWriteRules
     /// <param name="rule">the command's own rule about the case, asked only when the case may be written</param>
     public static ProblemDetails Check(Case current, HttpContext http, Func<ProblemDetails?>? rule = null)
     {
+        if (!CaseAccess.MaySee(http.User, current.IsRestricted, current.Agencies)) return Problems.NotFound($"No case {current.Id}.");
+
         if (ExpectedVersion.TryRead(http.Request, out var expected, out var malformed))
         {
             if (malformed) return Problems.Invalid("If-Match", "must be a case version such as \"12\"");

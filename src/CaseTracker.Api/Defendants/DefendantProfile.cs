@@ -31,9 +31,41 @@ public class DefendantProfile
 
     /// <summary>Names and aliases, lower-cased, for the n-gram index behind <c>?name=</c>.</summary>
     public string SearchText { get; set; } = "";
+
+    /// <summary>Names, aliases, search text and status follow from the entries.</summary>
+    public void Summarise()
+    {
+        Names = [.. Cases.Select(c => c.Name).Distinct()];
+        Aliases = [.. Cases.SelectMany(c => c.Aliases).Distinct()];
+        SearchText = string.Join(" | ", Names.Concat(Aliases)).ToLowerInvariant();
+        Status = DefendantStatus.Of(
+            Arrests.Count > 0,
+            [.. Charges.Select(c => c.ChargeId)],
+            [.. Verdicts.Select(v => (v.ChargeId, v.Verdict))],
+            Sentences.Count > 0);
+    }
+
+    /// <summary>The profile without what restricted cases the reader may not see recorded; null if nothing is left.</summary>
+    public DefendantProfile? Without(IReadOnlyCollection<Guid> hiddenCases)
+    {
+        if (hiddenCases.Count == 0) return this;
+
+        var visible = new DefendantProfile
+        {
+            DefendantId = DefendantId,
+            Nationality = Nationality,
+            Cases = [.. Cases.Where(x => !hiddenCases.Contains(x.CaseId))],
+            Arrests = [.. Arrests.Where(x => !hiddenCases.Contains(x.CaseId))],
+            Charges = [.. Charges.Where(x => !hiddenCases.Contains(x.CaseId))],
+            Verdicts = [.. Verdicts.Where(x => !hiddenCases.Contains(x.CaseId))],
+            Sentences = [.. Sentences.Where(x => !hiddenCases.Contains(x.CaseId))],
+        };
+        visible.Summarise();
+        return visible.Cases.Count == 0 ? null : visible;
+    }
 }
 
-public record DefendantCase(Guid CaseId, string Name, string? Role, DateTimeOffset IdentifiedAt);
+public record DefendantCase(Guid CaseId, string Name, IReadOnlyList<string> Aliases, string? Role, DateTimeOffset IdentifiedAt);
 public record DefendantArrest(Guid ArrestId, Guid CaseId, DateTimeOffset ArrestedAt, string Place, string Agency);
 public record DefendantCharge(Guid ChargeId, Guid CaseId, string Offence, DateTimeOffset FiledAt, string? Statute);
 public record DefendantVerdict(Guid VerdictId, Guid CaseId, Guid ChargeId, string Verdict, DateTimeOffset ReachedAt, string Court);
@@ -72,8 +104,7 @@ public partial class DefendantProfileProjection : MultiStreamProjection<Defendan
         switch (e.Data)
         {
             case DefendantIdentified x:
-                profile.Cases.Add(new DefendantCase(caseId, x.Name, x.Role, x.IdentifiedAt));
-                profile.Aliases = [.. profile.Aliases.Union(x.Aliases)];
+                profile.Cases.Add(new DefendantCase(caseId, x.Name, x.Aliases, x.Role, x.IdentifiedAt));
                 profile.Nationality = x.Nationality ?? profile.Nationality;
                 break;
             case ArrestMade x:
@@ -109,13 +140,7 @@ public partial class DefendantProfileProjection : MultiStreamProjection<Defendan
                 break;
         }
 
-        profile.Names = [.. profile.Cases.Select(c => c.Name).Distinct()];
-        profile.SearchText = string.Join(" | ", profile.Names.Concat(profile.Aliases)).ToLowerInvariant();
-        profile.Status = DefendantStatus.Of(
-            profile.Arrests.Count > 0,
-            [.. profile.Charges.Select(c => c.ChargeId)],
-            [.. profile.Verdicts.Select(v => (v.ChargeId, v.Verdict))],
-            profile.Sentences.Count > 0);
+        profile.Summarise();
         return profile;
     }
 
@@ -153,7 +178,7 @@ public static class DefendantEndpoints
 
         var profile = travel.IsPresent
             ? await FoldAsync(session, defendantId, travel, ct)
-            : await session.LoadAsync<DefendantProfile>(defendantId, ct);
+            : (await session.LoadAsync<DefendantProfile>(defendantId, ct))?.Without(await CaseVisibility.HiddenFrom(session, http.User, ct));
         return profile is null
             ? Results.Problem(Problems.NotFound($"No defendant {defendantId} (at that point in time)."))
             : Results.Json(profile);
@@ -186,7 +211,7 @@ public static class DefendantEndpoints
     [WolverineGet("/api/defendants")]
     [Authorize(Policy = Policies.ReadCases)]
     [ProducesResponseType<DefendantPage>(StatusCodes.Status200OK)]
-    public static async Task<IResult> Search(string? name, int? page, int? pageSize, IQuerySession session, CancellationToken ct)
+    public static async Task<IResult> Search(string? name, int? page, int? pageSize, IQuerySession session, HttpContext http, CancellationToken ct)
     {
         var problems = new Validation()
             .Text("name", name, required: false)
@@ -204,8 +229,26 @@ public static class DefendantEndpoints
             query = query.Where(x => x.SearchText.NgramSearch(term));
         }
 
-        var found = await query.OrderBy(x => x.SearchText).ToPagedListAsync(number, size, ct);
-        return Results.Json(new DefendantPage(number, size, found.TotalItemCount,
-            [.. found.Select(x => new DefendantSummary(x.DefendantId, x.Names, x.Aliases, x.Status, x.Cases.Count))]));
+        query = query.OrderBy(x => x.SearchText).ThenBy(x => x.DefendantId);
+        var hidden = await CaseVisibility.HiddenFrom(session, http.User, ct);
+        if (hidden.Count == 0)
+        {
+            var found = await query.ToPagedListAsync(number, size, ct);
+            return Results.Json(new DefendantPage(number, size, found.TotalItemCount, [.. found.Select(Summary)]));
+        }
+
+        // What only restricted cases say about a person must not be findable by a reader who may not
+        // see them, so the matches are filtered again on what remains visible, then paged.
+        var words = (name ?? "").ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var visible = (await query.Take(MaxFilteredMatches).ToListAsync(ct))
+            .Select(x => x.Without(hidden))
+            .OfType<DefendantProfile>()
+            .Where(x => words.All(word => x.SearchText.Contains(word, StringComparison.Ordinal)))
+            .ToList();
+        return Results.Json(new DefendantPage(number, size, visible.Count, [.. visible.Skip((number - 1) * size).Take(size).Select(Summary)]));
     }
+
+    private const int MaxFilteredMatches = 2000;
+
+    private static DefendantSummary Summary(DefendantProfile x) => new(x.DefendantId, x.Names, x.Aliases, x.Status, x.Cases.Count);
 }

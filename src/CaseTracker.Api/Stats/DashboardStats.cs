@@ -1,6 +1,7 @@
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
 using CaseTracker.Api.Defendants;
+using CaseTracker.Api.Storage;
 using JasperFx;
 using JasperFx.Events;
 using Marten;
@@ -25,6 +26,47 @@ public class DashboardStats
     public Dictionary<string, int> Sentences { get; set; } = [];
     public ReferralFigures Referrals { get; set; } = new();
     public Dictionary<string, int> TipsByAgency { get; set; } = [];
+
+    /// <summary>Restricted cases count only for those who may see them, so they are kept out of these totals.</summary>
+    public List<Guid> RestrictedCases { get; set; } = [];
+
+    /// <summary>Adds (or with -1 takes away) another set of totals, such as one case's contribution.</summary>
+    public void Merge(DashboardStats other, int sign)
+    {
+        Cases.Open += sign * other.Cases.Open;
+        Cases.Closed += sign * other.Cases.Closed;
+        Arrests += sign * other.Arrests;
+        foreach (var (substance, grams) in other.SeizuresGrams) Totals.Add(SeizuresGrams, substance, sign * grams);
+        foreach (var (substance, units) in other.SeizuresOtherUnits)
+        {
+            foreach (var (unit, quantity) in units) Totals.AddOtherUnit(SeizuresOtherUnits, substance, unit, sign * quantity);
+        }
+
+        foreach (var (kind, count) in other.Sentences) Totals.Add(Sentences, kind, sign * count);
+        Referrals.SubjectsIdentified += sign * other.Referrals.SubjectsIdentified;
+        Referrals.InvestigationsOpened += sign * other.Referrals.InvestigationsOpened;
+        Referrals.Arrests += sign * other.Referrals.Arrests;
+        Referrals.Indictments += sign * other.Referrals.Indictments;
+        foreach (var (agency, count) in other.TipsByAgency) Totals.Add(TipsByAgency, agency, sign * count);
+    }
+}
+
+internal static class Totals
+{
+    /// <summary>Keys whose total returns to zero are dropped, so a rebuild and a live fold agree.</summary>
+    public static void Add<T>(Dictionary<string, T> totals, string key, T amount) where T : System.Numerics.INumber<T>
+    {
+        var total = (totals.TryGetValue(key, out var current) ? current : T.Zero) + amount;
+        if (total == T.Zero) totals.Remove(key);
+        else totals[key] = total;
+    }
+
+    public static void AddOtherUnit(Dictionary<string, Dictionary<string, decimal>> totals, string substance, string unit, decimal amount)
+    {
+        var units = totals.TryGetValue(substance, out var found) ? found : totals[substance] = [];
+        Add(units, unit, amount);
+        if (units.Count == 0) totals.Remove(substance);
+    }
 }
 
 public class CaseCounts
@@ -57,18 +99,45 @@ public partial class DashboardStatsProjection : MultiStreamProjection<DashboardS
         DashboardStats? snapshot, string id, IQuerySession session, IEvent e, CancellationToken cancellation)
     {
         var stats = snapshot ?? new DashboardStats();
-        if (e.Data is EntryRetracted retraction)
+        switch (e.Data)
         {
-            var original = await session.Events.FetchStreamAsync(
-                e.StreamId, version: retraction.EntryVersion, fromVersion: retraction.EntryVersion, token: cancellation);
-            Count(stats, original.Single().Data, -1);
-        }
-        else
-        {
-            Count(stats, e.Data, +1);
+            // A case leaving or rejoining the shared totals takes its whole contribution so far with it.
+            case CaseRestricted:
+                stats.RestrictedCases.Add(e.StreamId);
+                stats.Merge(await ContributionAsync(session, e.StreamId, e.Version - 1, cancellation), -1);
+                break;
+            case CaseRestrictionLifted:
+                stats.RestrictedCases.Remove(e.StreamId);
+                stats.Merge(await ContributionAsync(session, e.StreamId, e.Version - 1, cancellation), +1);
+                break;
+            case var _ when stats.RestrictedCases.Contains(e.StreamId):
+                break;
+            case EntryRetracted retraction:
+                var original = await session.Events.FetchStreamAsync(
+                    e.StreamId, version: retraction.EntryVersion, fromVersion: retraction.EntryVersion, token: cancellation);
+                Count(stats, original.Single().Data, -1);
+                break;
+            default:
+                Count(stats, e.Data, +1);
+                break;
         }
 
         return stats;
+    }
+
+    /// <summary>What one case adds to the totals, from its events up to a version (all of them when null).</summary>
+    public static async Task<DashboardStats> ContributionAsync(IQuerySession session, Guid caseId, long? upTo, CancellationToken ct)
+    {
+        var events = await session.Events.FetchStreamAsync(caseId, version: upTo ?? 0, token: ct);
+        var byVersion = events.ToDictionary(x => x.Version);
+        var contribution = new DashboardStats();
+        foreach (var e in events)
+        {
+            if (e.Data is EntryRetracted retraction) Count(contribution, byVersion[retraction.EntryVersion].Data, -1);
+            else Count(contribution, e.Data, +1);
+        }
+
+        return contribution;
     }
 
     private static void Count(DashboardStats stats, object fact, int sign)
@@ -83,27 +152,23 @@ public partial class DashboardStatsProjection : MultiStreamProjection<DashboardS
                 stats.Cases.Closed += sign;
                 break;
             case TipReceived x:
-                Add(stats.TipsByAgency, x.FromAgency, sign);
+                Totals.Add(stats.TipsByAgency, x.FromAgency, sign);
                 break;
             case ArrestMade:
                 stats.Arrests += sign;
                 break;
             case DrugsSeized x when Units.Grams.TryGetValue(x.Unit, out var factor):
-                Add(stats.SeizuresGrams, Units.SubstanceKey(x.Substance), sign * x.Quantity * factor);
+                Totals.Add(stats.SeizuresGrams, Units.SubstanceKey(x.Substance), sign * x.Quantity * factor);
                 break;
             case DrugsSeized x:
-                var units = stats.SeizuresOtherUnits.TryGetValue(Units.SubstanceKey(x.Substance), out var found)
-                    ? found
-                    : stats.SeizuresOtherUnits[Units.SubstanceKey(x.Substance)] = [];
-                Add(units, x.Unit, sign * x.Quantity);
-                if (units.Count == 0) stats.SeizuresOtherUnits.Remove(Units.SubstanceKey(x.Substance));
+                Totals.AddOtherUnit(stats.SeizuresOtherUnits, Units.SubstanceKey(x.Substance), x.Unit, sign * x.Quantity);
                 break;
             case SentenceHanded x:
-                Add(stats.Sentences, x.Kind, sign);
+                Totals.Add(stats.Sentences, x.Kind, sign);
                 break;
             case SentenceCommuted x:
-                Add(stats.Sentences, x.FromKind, -sign);
-                Add(stats.Sentences, x.ToKind, sign);
+                Totals.Add(stats.Sentences, x.FromKind, -sign);
+                Totals.Add(stats.Sentences, x.ToKind, sign);
                 break;
             case LeadReferred x:
                 stats.Referrals.SubjectsIdentified += sign * x.SubjectsIdentified;
@@ -114,14 +179,6 @@ public partial class DashboardStatsProjection : MultiStreamProjection<DashboardS
                 stats.Referrals.Indictments += sign * x.Indictments;
                 break;
         }
-    }
-
-    /// <summary>Keys whose total returns to zero are dropped, so a rebuild and a live fold agree.</summary>
-    private static void Add<T>(Dictionary<string, T> totals, string key, T amount) where T : System.Numerics.INumber<T>
-    {
-        var total = (totals.TryGetValue(key, out var current) ? current : T.Zero) + amount;
-        if (total == T.Zero) totals.Remove(key);
-        else totals[key] = total;
     }
 }
 
@@ -141,15 +198,32 @@ public static class GetStatsEndpoint
     [WolverineGet("/api/stats")]
     [Authorize(Policy = Policies.ReadCases)]
     [ProducesResponseType<StatsView>(StatusCodes.Status200OK)]
-    public static async Task<StatsView> Get(IQuerySession session, CancellationToken ct)
+    /// <summary>
+    /// The shared totals, plus the restricted cases this reader may see (all of them for auditors),
+    /// counted from their events; restricted cases of other agencies stay out of every figure.
+    /// </summary>
+    public static async Task<StatsView> Get(IQuerySession session, HttpContext http, CancellationToken ct)
     {
-        var batch = session.CreateBatchQuery();
-        var stats = batch.Load<DashboardStats>(DashboardStats.AllCases);
-        var defendants = batch.Query<DefendantProfile>().Count();
-        await batch.Execute(ct);
+        var totals = await session.LoadAsync<DashboardStats>(DashboardStats.AllCases, ct) ?? new DashboardStats();
+        var hidden = await CaseVisibility.HiddenFrom(session, http.User, ct);
+        foreach (var caseId in totals.RestrictedCases.Except(hidden))
+        {
+            totals.Merge(await DashboardStatsProjection.ContributionAsync(session, caseId, null, ct), +1);
+        }
 
-        var totals = await stats ?? new DashboardStats();
-        return new StatsView(totals.Cases, await defendants, totals.Arrests, totals.SeizuresGrams, totals.SeizuresOtherUnits,
-            totals.Sentences, totals.Referrals, totals.TipsByAgency);
+        return new StatsView(totals.Cases, await DistinctPeople(session, hidden, ct), totals.Arrests, totals.SeizuresGrams,
+            totals.SeizuresOtherUnits, totals.Sentences, totals.Referrals, totals.TipsByAgency);
+    }
+
+    /// <summary>People identified in at least one case the reader may see.</summary>
+    private static async Task<long> DistinctPeople(IQuerySession session, IReadOnlyList<Guid> hidden, CancellationToken ct)
+    {
+        if (hidden.Count == 0) return await session.Query<DefendantProfile>().CountAsync(ct);
+
+        var counted = await session.QueryAsync<long>(
+            $"select count(*) from {StoreConfiguration.Schema}.mt_doc_defendantprofile p " +
+            "where exists (select 1 from jsonb_array_elements(p.data -> 'cases') c where not ((c ->> 'caseId')::uuid = any(?)))",
+            ct, hidden.ToArray());
+        return counted.Single();
     }
 }

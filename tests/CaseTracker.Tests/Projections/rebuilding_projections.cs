@@ -29,7 +29,7 @@ public class rebuilding_projections(AppFixture fixture)
     public async Task a_rebuild_from_the_events_gives_every_document_exactly_as_built_live()
     {
         var corpus = new Corpus(seed: 20171, cases: 220);
-        var token = fixture.TokenFor(Roles.Officer, "corpus");
+        var token = fixture.TokenFor(Roles.Officer, "corpus", "Xingtai PSB");
         using var client = fixture.Host.Server.CreateClient();
         client.DefaultRequestHeaders.Authorization = new("Bearer", token);
 

@@ -4,7 +4,8 @@ namespace CaseTracker.Tests.Support;
 
 /// <summary>
 /// A deterministic stream of commands over many cases: people shared between cases, seizures in
-/// every unit, sentences with commutations, referrals with outcomes, retractions, links and closures.
+/// every unit, sentences with commutations, referrals with outcomes, retractions, restrictions
+/// (some lifted again), links and closures. The sender must be an officer of the cases' lead agency.
 /// </summary>
 public sealed class Corpus(int seed, int cases)
 {
@@ -42,6 +43,8 @@ public sealed class Corpus(int seed, int cases)
         Refer: _random.Next(2) == 0,
         RetractSeizure: _random.Next(4) == 0,
         Link: index > 0 && _random.Next(3) == 0,
+        Restrict: _random.Next(6) == 0,
+        Lift: _random.Next(2) == 0,
         Close: _random.Next(5) == 0)).ToArray();
 
     public async Task Develop(CasePlan plan, Send send)
@@ -60,6 +63,8 @@ public sealed class Corpus(int seed, int cases)
         {
             seizures.Add((await send($"/api/cases/{caseId}/seizures", Commands.Seizure(plan.Quantities[i], plan.Units[i], $"substance {plan.Index % 5}"))).SeizureId!.Value);
         }
+
+        if (plan.Restrict) await send($"/api/cases/{caseId}/restriction", new { reason = "need to know" });
 
         for (var i = 0; i < defendants.Count; i++)
         {
@@ -83,6 +88,7 @@ public sealed class Corpus(int seed, int cases)
         }
 
         if (plan.RetractSeizure) await send($"/api/cases/{caseId}/retractions", Commands.Retraction(seizures[0]));
+        if (plan.Restrict && plan.Lift) await send($"/api/cases/{caseId}/restriction/lifting", new { reason = "public now" });
         if (plan.Link) await send($"/api/cases/{caseId}/links", Commands.Link(CaseIds[plan.Index - 1]).With("occurredAt", Commands.At));
         if (plan.Close) await send($"/api/cases/{caseId}/closure", Commands.Closure());
     }
@@ -90,4 +96,4 @@ public sealed class Corpus(int seed, int cases)
 
 public sealed record CasePlan(
     int Index, Guid Shared, string[] Units, decimal[] Quantities, bool[] Guilty,
-    bool Commute, bool Refer, bool RetractSeizure, bool Link, bool Close);
+    bool Commute, bool Refer, bool RetractSeizure, bool Link, bool Restrict, bool Lift, bool Close);

@@ -1,0 +1,62 @@
+using CaseTracker.Api.Auth;
+using CaseTracker.Api.Http;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Wolverine.Http;
+using Wolverine.Http.Marten;
+using Wolverine.Marten;
+
+namespace CaseTracker.Api.Cases;
+
+/// <summary>Limits the case to its lead and partner agencies (need-to-know), or lifts that limit.</summary>
+public record RestrictCase(string? Reason, DateTimeOffset? OccurredAt);
+
+public static class RestrictCaseEndpoint
+{
+    public static ProblemDetails Validate(RestrictCase command) => new Validation()
+        .Text("reason", command.Reason, Validation.MaxText)
+        .Time("occurredAt", command.OccurredAt, required: false)
+        .Result;
+
+    /// <summary>Only the case's own agencies decide who else may see it.</summary>
+    public static ProblemDetails Before(Case current, HttpContext http) =>
+        CaseWriteRules.Check(current, http, () => OwnAgency(current, http) ?? (current.IsRestricted
+            ? Problems.Conflict("The case is already restricted.")
+            : null));
+
+    [WolverinePost("/api/cases/{caseId:guid}/restriction")]
+    [Authorize(Policy = Policies.Record)]
+    public static (CommandAccepted, Events) Post(RestrictCase command, [Aggregate("caseId")] Case current, TimeProvider clock)
+    {
+        var restricted = new CaseRestricted(command.OccurredAt ?? clock.GetUtcNow(), command.Reason!.Trim());
+        return (CommandAccepted.For(current, restricted), [restricted]);
+    }
+
+    internal static ProblemDetails? OwnAgency(Case current, HttpContext http) =>
+        CaseAccess.AgencyOf(http.User) is { } agency && current.Agencies.Contains(agency)
+            ? null
+            : new ProblemDetails
+            {
+                Status = StatusCodes.Status403Forbidden,
+                Title = "Only the case's agencies may change who sees it",
+                Detail = $"Restrictions are set and lifted by officers of {string.Join(", ", current.Agencies)}."
+            };
+}
+
+public static class LiftRestrictionEndpoint
+{
+    public static ProblemDetails Validate(RestrictCase command) => RestrictCaseEndpoint.Validate(command);
+
+    public static ProblemDetails Before(Case current, HttpContext http) =>
+        CaseWriteRules.Check(current, http, () => RestrictCaseEndpoint.OwnAgency(current, http) ?? (current.IsRestricted
+            ? null
+            : Problems.Conflict("The case is not restricted.")));
+
+    [WolverinePost("/api/cases/{caseId:guid}/restriction/lifting")]
+    [Authorize(Policy = Policies.Record)]
+    public static (CommandAccepted, Events) Post(RestrictCase command, [Aggregate("caseId")] Case current, TimeProvider clock)
+    {
+        var lifted = new CaseRestrictionLifted(command.OccurredAt ?? clock.GetUtcNow(), command.Reason!.Trim());
+        return (CommandAccepted.For(current, lifted), [lifted]);
+    }
+}

@@ -1,0 +1,146 @@
+using System.Text.Json;
+using Alba;
+using CaseTracker.Api.Auth;
+using CaseTracker.Api.Cases;
+using CaseTracker.Api.Defendants;
+using CaseTracker.Api.Stats;
+using CaseTracker.Tests.Support;
+using Shouldly;
+using Xunit;
+
+namespace CaseTracker.Tests.Security;
+
+/// <summary>
+/// A restricted case is seen and touched only by its lead and partner agencies (and auditors);
+/// to everyone else it does not exist (OWASP API1).
+/// </summary>
+public class need_to_know(AppFixture fixture) : IntegrationContext(fixture)
+{
+    // Commands.OpenCase names Xingtai PSB as lead and US DHS as partner.
+    private const string Lead = "Xingtai PSB";
+    private const string Partner = "US Department of Homeland Security";
+    private const string Foreign = "Another Bureau";
+
+    private async Task<T> Read<T>(string url, string role, string agency, int status = 200)
+    {
+        var result = await Host.Scenario(x =>
+        {
+            x.Get.Url(url);
+            x.WithBearerToken(Fixture.TokenFor(role, $"{role}-of-{agency}", agency));
+            x.StatusCodeShouldBe(status);
+        });
+        return status == 200 ? JsonSerializer.Deserialize<T>(await result.ReadAsTextAsync(), Json)! : default!;
+    }
+
+    private async Task<(Guid CaseId, Guid Person)> RestrictedCase(string name)
+    {
+        var caseId = await OpenCase();
+        var person = (await Accepted($"/api/cases/{caseId}/defendants", new { name, aliases = new[] { $"{name} alias" } })).DefendantId!.Value;
+        await Accepted($"/api/cases/{caseId}/seizures", Commands.Seizure(7, "kg", "restricted substance"));
+        await Host.Scenario(x =>
+        {
+            x.Post.Json(new { reason = "Informant protection" }).ToUrl($"/api/cases/{caseId}/restriction");
+            x.WithBearerToken(Fixture.TokenFor(Roles.Officer, "lead-officer", Lead));
+        });
+        return (caseId, person);
+    }
+
+    [Theory]
+    [InlineData(Roles.Officer, Lead, 200)]
+    [InlineData(Roles.Analyst, Partner, 200)]
+    [InlineData(Roles.Auditor, Foreign, 200)]
+    [InlineData(Roles.Admin, Foreign, 200)]
+    [InlineData(Roles.Officer, Foreign, 404)]
+    [InlineData(Roles.Analyst, Foreign, 404)]
+    public async Task a_restricted_case_is_read_only_by_its_agencies_and_auditors(string role, string agency, int status)
+    {
+        var (caseId, _) = await RestrictedCase("Zhao Restricted");
+
+        await Read<CaseDetails>($"/api/cases/{caseId}", role, agency, status);
+        var list = await Read<CasePage>("/api/cases?pageSize=200", role, agency);
+        (list.Items.Any(x => x.CaseId == caseId) ? 200 : 404).ShouldBe(status);
+    }
+
+    [Fact]
+    public async Task officers_of_other_agencies_cannot_write_to_a_restricted_case()
+    {
+        var (caseId, person) = await RestrictedCase("Qian Restricted");
+        void Foreigner(Scenario x) => x.WithBearerToken(Fixture.TokenFor(Roles.Officer, "foreign-officer", Foreign));
+
+        await Refused($"/api/cases/{caseId}/tips", Commands.Tip(), 404, caseId, more: Foreigner);
+        await Refused($"/api/cases/{caseId}/arrests", Commands.Arrest(person), 404, caseId, more: Foreigner);
+        await Refused($"/api/cases/{caseId}/restriction/lifting", new { reason = "curious" }, 404, caseId, more: Foreigner);
+        await Refused($"/api/cases/{caseId}/closure", Commands.Closure(), 404, caseId, more: Foreigner);
+
+        await Host.Scenario(x =>
+        {
+            x.Post.Json(Commands.Tip()).ToUrl($"/api/cases/{caseId}/tips");
+            x.WithBearerToken(Fixture.TokenFor(Roles.Officer, "partner-officer", Partner));
+        });
+    }
+
+    [Fact]
+    public async Task only_the_cases_own_agencies_restrict_and_lift_it()
+    {
+        var caseId = await OpenCase();
+        void Foreigner(Scenario x) => x.WithBearerToken(Fixture.TokenFor(Roles.Officer, "foreign-officer", Foreign));
+        void Leader(Scenario x) => x.WithBearerToken(Fixture.TokenFor(Roles.Officer, "lead-officer", Lead));
+
+        await Refused($"/api/cases/{caseId}/restriction", new { reason = "mine now" }, 403, caseId, more: Foreigner);
+        await Refused($"/api/cases/{caseId}/restriction/lifting", new { reason = "not restricted" }, 409, caseId, more: Leader);
+        await Accepted($"/api/cases/{caseId}/restriction", new { reason = "Informant protection" }, Leader);
+        await Refused($"/api/cases/{caseId}/restriction", new { reason = "again" }, 409, caseId, more: Leader);
+        await Read<CaseDetails>($"/api/cases/{caseId}", Roles.Analyst, Foreign, 404);
+
+        await Accepted($"/api/cases/{caseId}/restriction/lifting", new { reason = "Trial is public" }, Leader);
+        (await Read<CaseDetails>($"/api/cases/{caseId}", Roles.Analyst, Foreign)).Restricted.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task profiles_and_search_leave_out_what_only_restricted_cases_say()
+    {
+        var marker = Guid.NewGuid().ToString("N")[..8];
+        var (restricted, person) = await RestrictedCase($"Sun {marker}");
+        var open = await OpenCase();
+        await Accepted($"/api/cases/{open}/defendants", new { defendantId = person, aliases = new[] { $"Open {marker}" } });
+        var (_, hiddenPerson) = await RestrictedCase($"Liang {marker}");
+        await ProjectionsCaughtUp();
+
+        var foreignView = await Read<DefendantProfile>($"/api/defendants/{person}", Roles.Analyst, Foreign);
+        foreignView.Cases.Select(c => c.CaseId).ShouldBe([open]);
+        foreignView.Names.ShouldBe([$"Sun {marker}"]);
+        foreignView.Aliases.ShouldBe([$"Open {marker}"], "the alias recorded only in the restricted case stays hidden");
+        await Read<DefendantProfile>($"/api/defendants/{hiddenPerson}", Roles.Analyst, Foreign, 404);
+
+        var ownView = await Read<DefendantProfile>($"/api/defendants/{person}", Roles.Analyst, Lead);
+        ownView.Cases.Select(c => c.CaseId).ShouldBe([restricted, open], ignoreOrder: true);
+
+        (await Read<DefendantPage>($"/api/defendants?name=liang {marker}", Roles.Analyst, Foreign)).Items.ShouldBeEmpty();
+        (await Read<DefendantPage>($"/api/defendants?name=sun {marker} alias", Roles.Analyst, Foreign)).Items.ShouldBeEmpty();
+        (await Read<DefendantPage>($"/api/defendants?name=liang {marker}", Roles.Auditor, Foreign)).Items.Single().DefendantId.ShouldBe(hiddenPerson);
+    }
+
+    [Fact]
+    public async Task restricted_cases_count_in_the_totals_only_for_those_who_may_see_them()
+    {
+        await ProjectionsCaughtUp();
+        var foreignBefore = await Read<StatsView>("/api/stats", Roles.Analyst, Foreign);
+        var auditorBefore = await Read<StatsView>("/api/stats", Roles.Auditor, Foreign);
+
+        await RestrictedCase("Zhou Restricted");
+        await ProjectionsCaughtUp();
+
+        var foreignAfter = await Read<StatsView>("/api/stats", Roles.Analyst, Foreign);
+        foreignAfter.Cases.Open.ShouldBe(foreignBefore.Cases.Open);
+        foreignAfter.Defendants.ShouldBe(foreignBefore.Defendants);
+        foreignAfter.SeizuresGrams.GetValueOrDefault("restricted substance").ShouldBe(foreignBefore.SeizuresGrams.GetValueOrDefault("restricted substance"));
+
+        var auditorAfter = await Read<StatsView>("/api/stats", Roles.Auditor, Foreign);
+        (auditorAfter.Cases.Open - auditorBefore.Cases.Open).ShouldBe(1);
+        (auditorAfter.Defendants - auditorBefore.Defendants).ShouldBe(1);
+        (auditorAfter.SeizuresGrams["restricted substance"] - auditorBefore.SeizuresGrams.GetValueOrDefault("restricted substance")).ShouldBe(7000m);
+
+        var leadAfter = await Read<StatsView>("/api/stats", Roles.Analyst, Lead);
+        leadAfter.SeizuresGrams["restricted substance"].ShouldBe(auditorAfter.SeizuresGrams["restricted substance"]);
+    }
+}
