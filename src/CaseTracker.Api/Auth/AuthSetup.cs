@@ -13,11 +13,23 @@ public static class AuthSetup
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<TokenSettings>((options, settings) =>
+            .Configure<IServiceProvider, IConfiguration>((options, services, configuration) =>
             {
                 // Keep the claim names of the token ("sub", "role") instead of the legacy SOAP URIs.
                 options.MapInboundClaims = false;
-                options.TokenValidationParameters = settings.ValidationParameters;
+                if (configuration["Auth:Authority"] is { Length: > 0 } authority)
+                {
+                    // An OpenID Connect provider (Keycloak, Entra ID...) issues the tokens instead of
+                    // the local key: its signing keys come from its discovery document.
+                    options.Authority = authority;
+                    options.Audience = configuration["Auth:Audience"] ?? TokenSettings.Audience;
+                    options.RequireHttpsMetadata = !authority.StartsWith("http://localhost", StringComparison.OrdinalIgnoreCase);
+                    options.TokenValidationParameters.NameClaimType = ActorClaims.User;
+                    options.TokenValidationParameters.RoleClaimType = configuration["Auth:RoleClaim"] ?? ActorClaims.Role;
+                    return;
+                }
+
+                options.TokenValidationParameters = services.GetRequiredService<TokenSettings>().ValidationParameters;
             });
 
         services.AddAuthorization(options =>

@@ -1,3 +1,4 @@
+using CaseTracker.Api.Audit;
 using CaseTracker.Api.Idempotency;
 
 namespace CaseTracker.Api.Http;
@@ -12,22 +13,28 @@ public static class HttpSetup
         services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
             .Configure<IConfiguration>((kestrel, configuration) => kestrel.Limits.MaxRequestBodySize = MaxBodyBytes(configuration));
         services.AddSingleton(TimeProvider.System);
+        services.AddCaseTrackerRateLimits();
         return services;
     }
 
     /// <summary>
     /// Order matters: failures and empty error statuses become problem+json, oversized bodies are
-    /// refused before anything reads them, and only then do callers meet authentication, the
-    /// write-conflict retry and idempotency keys, innermost last.
+    /// refused before anything reads them, callers are identified before their budget is counted,
+    /// and reads are recorded once authorised; the write-conflict retry and idempotency keys sit
+    /// innermost, right around the endpoint.
     /// </summary>
     public static void UseCaseTrackerHttp(this WebApplication app)
     {
+        app.UseMiddleware<SecurityHeaders>();
+        if (!app.Environment.IsDevelopment()) app.UseHsts();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<CorrelationIds>();
         app.UseMiddleware<RequestBodyLimit>(MaxBodyBytes(app.Configuration));
         app.UseAuthentication();
+        app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseMiddleware<ReadAudit>();
         app.UseMiddleware<WriteConflictRetry>();
         app.UseMiddleware<IdempotencyKeys>();
     }

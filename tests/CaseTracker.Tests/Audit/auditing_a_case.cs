@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Alba;
 using CaseTracker.Api.Audit;
 using CaseTracker.Api.Auth;
@@ -192,7 +191,7 @@ public class auditing_a_case(AppFixture fixture) : IntegrationContext(fixture)
         await Accepted($"/api/cases/{broken}/tips", Commands.Tip());
         await Tamper("update {0}.mt_events set data = jsonb_set(data, '{{summary}}', '\"nothing\"') where stream_id = @id and version = 2", broken);
 
-        var (exitCode, output) = await RunApi("audit", "verify");
+        var (exitCode, output, _) = await ApiProcess.Run(ApiProcess.Environment(Fixture), "audit", "verify");
 
         exitCode.ShouldNotBe(0);
         output.ShouldContain($"INVALID case {broken} at version 2");
@@ -223,27 +222,5 @@ public class auditing_a_case(AppFixture fixture) : IntegrationContext(fixture)
                          $"where stream_id = @id and version = {row.Version}", caseId);
             previous = hash;
         }
-    }
-
-    private async Task<(int ExitCode, string Output)> RunApi(params string[] args)
-    {
-        var api = Path.Combine(AppContext.BaseDirectory, "CaseTracker.Api.dll");
-        var start = new ProcessStartInfo("dotnet", [api, .. args])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment =
-            {
-                ["ASPNETCORE_ENVIRONMENT"] = "Testing",
-                ["ConnectionStrings__CaseTracker"] = Fixture.ConnectionString,
-                ["Auth__SigningKey"] = AppFixture.SigningKey,
-                ["Audit__Key"] = AppFixture.AuditKey,
-            }
-        };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output + await errors);
     }
 }

@@ -26,6 +26,7 @@ public class roles_and_tokens(AppFixture fixture) : IntegrationContext(fixture)
     [InlineData("expired")]
     [InlineData("wrong-audience")]
     [InlineData("unsigned")]
+    [InlineData("not-yet-valid")]
     public async Task a_bad_token_is_401(string flaw)
     {
         var key = new SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(flaw == "wrong-key" ? new string('k', 48) : AppFixture.SigningKey));
@@ -35,8 +36,8 @@ public class roles_and_tokens(AppFixture fixture) : IntegrationContext(fixture)
             Issuer = TokenSettings.Issuer,
             Audience = flaw == "wrong-audience" ? "someone-else" : TokenSettings.Audience,
             Claims = new Dictionary<string, object> { ["sub"] = "mallory", ["role"] = Roles.Admin },
-            NotBefore = flaw == "expired" ? now.AddHours(-3) : now,
-            Expires = flaw == "expired" ? now.AddHours(-2) : now.AddHours(1),
+            NotBefore = flaw switch { "expired" => now.AddHours(-3), "not-yet-valid" => now.AddHours(1), _ => now },
+            Expires = flaw switch { "expired" => now.AddHours(-2), "not-yet-valid" => now.AddHours(2), _ => now.AddHours(1) },
             IssuedAt = flaw == "expired" ? now.AddHours(-3) : now,
             SigningCredentials = flaw == "unsigned" ? null : new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
         };

@@ -9,7 +9,7 @@ using Xunit;
 namespace CaseTracker.Tests.Support;
 
 /// <summary>The real application (Wolverine, Marten, auth, middleware) on its own fresh database.</summary>
-public sealed class AppFixture : IAsyncLifetime
+public class AppFixture : IAsyncLifetime
 {
     public const string SigningKey = "casetracker-tests-signing-key-0123456789abcdef";
     public const string AuditKey = "casetracker-tests-audit-key-0123456789abcdef-xyz";
@@ -28,6 +28,7 @@ public sealed class AppFixture : IAsyncLifetime
             builder.UseSetting("ConnectionStrings:CaseTracker", ConnectionString);
             builder.UseSetting("Auth:SigningKey", SigningKey);
             builder.UseSetting("Audit:Key", AuditKey);
+            foreach (var (key, value) in Settings) builder.UseSetting(key, value);
             builder.ConfigureServices(services =>
             {
                 services.RunWolverineInSoloMode();
@@ -35,6 +36,12 @@ public sealed class AppFixture : IAsyncLifetime
             });
         });
     }
+
+    /// <summary>Configuration for this host; tests share one budget per user, so it is generous.</summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["Limits:RequestsPerMinute"] = "1000000",
+    };
 
     public string TokenFor(string role, string user = "test-user", string? agency = "Test Agency") =>
         Host.Services.GetRequiredService<TokenIssuer>().Issue(user, role, agency, TimeSpan.FromHours(1));

@@ -1,0 +1,104 @@
+using CaseTracker.Api.Auth;
+using CaseTracker.Api.Http;
+using Marten;
+using Marten.Pagination;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Wolverine.Http;
+
+namespace CaseTracker.Api.Audit;
+
+/// <summary>One read of CaseTracker's data: who, in which role and agency, read what, and when (CJIS 5.4).</summary>
+public class ReadRecord
+{
+    public Guid Id { get; set; }
+    public DateTimeOffset At { get; set; }
+    public string User { get; set; } = "";
+    public string? Role { get; set; }
+    public string? Agency { get; set; }
+    public string Route { get; set; } = "";
+    public string Path { get; set; } = "";
+    public string? Query { get; set; }
+    public Guid? CaseId { get; set; }
+    public Guid? DefendantId { get; set; }
+    public int Status { get; set; }
+    public string? CorrelationId { get; set; }
+}
+
+/// <summary>
+/// Records every authorised read of <c>/api</c> in PostgreSQL, once the answer is known. Refused
+/// reads are already in the request log; what auditors need is who saw what.
+/// </summary>
+public sealed class ReadAudit(RequestDelegate next, ILogger<ReadAudit> logger)
+{
+    public async Task InvokeAsync(HttpContext http, IDocumentStore store, TimeProvider clock)
+    {
+        await next(http);
+
+        if (!HttpMethods.IsGet(http.Request.Method) || !http.Request.Path.StartsWithSegments("/api")
+            || http.Response.StatusCode >= 400 || http.User.FindFirst(ActorClaims.User)?.Value is not { } user)
+        {
+            return;
+        }
+
+        var record = new ReadRecord
+        {
+            Id = Guid.CreateVersion7(),
+            At = clock.GetUtcNow(),
+            User = user,
+            Role = http.User.FindFirst(ActorClaims.Role)?.Value,
+            Agency = CaseAccess.AgencyOf(http.User),
+            Route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "",
+            Path = http.Request.Path,
+            Query = http.Request.QueryString.HasValue ? http.Request.QueryString.Value : null,
+            CaseId = RouteGuid(http, "caseId"),
+            DefendantId = RouteGuid(http, "defendantId"),
+            Status = http.Response.StatusCode,
+            CorrelationId = CorrelationIds.For(http),
+        };
+
+        try
+        {
+            await using var session = store.LightweightSession();
+            session.Insert(record);
+            await session.SaveChangesAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (WriteConflicts.IsDatabaseUnavailable(e))
+        {
+            // The reader already has the answer; losing the record must at least be loud.
+            logger.LogError(e, "Could not record a read of {Path} by {User}", record.Path, record.User);
+        }
+    }
+
+    private static Guid? RouteGuid(HttpContext http, string name) =>
+        Guid.TryParse(http.GetRouteValue(name)?.ToString(), out var id) ? id : null;
+}
+
+public record ReadRecordPage(int Page, int PageSize, long Total, IReadOnlyList<ReadRecord> Items);
+
+public static class ReadRecordsEndpoint
+{
+    /// <summary>Who read what, newest first, filtered by user, case or defendant.</summary>
+    [WolverineGet("/api/audit/reads")]
+    [Authorize(Policy = Policies.ReadHistory)]
+    [ProducesResponseType<ReadRecordPage>(StatusCodes.Status200OK)]
+    public static async Task<IResult> Get(string? user, Guid? caseId, Guid? defendantId, int? page, int? pageSize, IQuerySession session, CancellationToken ct)
+    {
+        var problems = new Validation()
+            .Text("user", user, required: false)
+            .Rule(page is null or >= 1, "page", "must be 1 or more")
+            .Rule(pageSize is null or >= 1, "pageSize", "must be 1 or more")
+            .Result;
+        if (problems != WolverineContinue.NoProblems) return Results.Problem(problems);
+
+        IQueryable<ReadRecord> query = session.Query<ReadRecord>();
+        if (user is not null) query = query.Where(x => x.User == user);
+        if (caseId is not null) query = query.Where(x => x.CaseId == caseId);
+        if (defendantId is not null) query = query.Where(x => x.DefendantId == defendantId);
+
+        var size = Math.Min(pageSize ?? 50, 200);
+        var number = page ?? 1;
+        var found = await query.OrderByDescending(x => x.At).ThenByDescending(x => x.Id).ToPagedListAsync(number, size, ct);
+        return Results.Json(new ReadRecordPage(number, size, found.TotalItemCount, [.. found]));
+    }
+}
