@@ -12,7 +12,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 
 builder.Services.AddCaseTrackerStorage();
-builder.Host.UseWolverine(opts => opts.Policies.AutoApplyTransactions());
+builder.Host.UseWolverine(opts => opts.ConfigureCaseTracker(builder.Configuration));
 builder.Services.AddWolverineHttp();
 builder.Services.AddCaseTrackerAuth();
 builder.Services.AddCaseTrackerHttp();

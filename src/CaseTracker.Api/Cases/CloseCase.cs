@@ -21,7 +21,7 @@ public static class CloseCaseEndpoint
 
     [WolverinePost("/api/cases/{caseId:guid}/closure")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(CloseCase command, [Aggregate("caseId")] Case current)
+    public static (CommandAccepted, Events) Post(CloseCase command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current)
     {
         var closed = new CaseClosed(command.ClosedAt!.Value, command.Disposition!.Trim());
         return (CommandAccepted.For(current, closed), [closed]);

@@ -25,7 +25,7 @@ public static class CommuteSentenceEndpoint
 
     [WolverinePost("/api/cases/{caseId:guid}/sentences/{sentenceId:guid}/commutations")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(CommuteSentence command, Guid sentenceId, [Aggregate("caseId")] Case current)
+    public static (CommandAccepted, Events) Post(CommuteSentence command, Guid sentenceId, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current)
     {
         var sentence = current.Live(sentenceId, EntryKind.Sentence)!;
         var commuted = new SentenceCommuted(

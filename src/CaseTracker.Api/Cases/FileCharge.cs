@@ -24,7 +24,7 @@ public static class FileChargeEndpoint
 
     [WolverinePost("/api/cases/{caseId:guid}/charges")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(FileCharge command, [Aggregate("caseId")] Case current)
+    public static (CommandAccepted, Events) Post(FileCharge command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current)
     {
         var filed = new ChargeFiled(
             Guid.CreateVersion7(), command.DefendantId!.Value, command.Offence!.Trim(), command.FiledAt!.Value, command.Statute?.Trim());

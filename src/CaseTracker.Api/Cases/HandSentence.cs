@@ -25,7 +25,7 @@ public static class HandSentenceEndpoint
 
     [WolverinePost("/api/cases/{caseId:guid}/sentences")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(HandSentence command, [Aggregate("caseId")] Case current)
+    public static (CommandAccepted, Events) Post(HandSentence command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current)
     {
         var handed = new SentenceHanded(
             Guid.CreateVersion7(), command.DefendantId!.Value, command.Kind!, command.HandedAt!.Value, command.Court!.Trim(),

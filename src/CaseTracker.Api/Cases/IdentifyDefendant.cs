@@ -52,7 +52,7 @@ public static class IdentifyDefendantEndpoint
     [WolverinePost("/api/cases/{caseId:guid}/defendants")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(
-        IdentifyDefendant command, [Aggregate("caseId")] Case current, DefendantIdentified? known, TimeProvider clock)
+        IdentifyDefendant command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current, DefendantIdentified? known, TimeProvider clock)
     {
         var identified = new DefendantIdentified(
             command.DefendantId ?? Guid.CreateVersion7(),

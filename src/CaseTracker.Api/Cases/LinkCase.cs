@@ -1,6 +1,7 @@
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Http;
 using JasperFx.Events;
+using ConcurrencyStyle = Wolverine.Marten.ConcurrencyStyle;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -37,7 +38,7 @@ public static class LinkCaseEndpoint
 
     [WolverinePost("/api/cases/{caseId:guid}/links")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(LinkCase command, [Aggregate("caseId")] Case current, TimeProvider clock)
+    public static (CommandAccepted, Events) Post(LinkCase command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current, TimeProvider clock)
     {
         var linked = new CaseLinked(
             Guid.CreateVersion7(), command.LinkedCaseId!.Value, command.Relation!, command.Note!.Trim(),

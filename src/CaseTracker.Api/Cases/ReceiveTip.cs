@@ -24,7 +24,7 @@ public static class ReceiveTipEndpoint
 
     [WolverinePost("/api/cases/{caseId:guid}/tips")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(ReceiveTip command, [Aggregate("caseId")] Case current)
+    public static (CommandAccepted, Events) Post(ReceiveTip command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current)
     {
         var tip = new TipReceived(
             Guid.CreateVersion7(), command.FromAgency!.Trim(), command.ReceivedAt!.Value, command.Summary!.Trim(),

@@ -24,7 +24,7 @@ public static class RecordArrestEndpoint
 
     [WolverinePost("/api/cases/{caseId:guid}/arrests")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(RecordArrest command, [Aggregate("caseId")] Case current)
+    public static (CommandAccepted, Events) Post(RecordArrest command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current)
     {
         var arrest = new ArrestMade(
             Guid.CreateVersion7(), command.DefendantId!.Value, command.ArrestedAt!.Value, command.Place!.Trim(), command.Agency!.Trim());

@@ -25,7 +25,7 @@ public static class RecordSeizureEndpoint
 
     [WolverinePost("/api/cases/{caseId:guid}/seizures")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(RecordSeizure command, [Aggregate("caseId")] Case current)
+    public static (CommandAccepted, Events) Post(RecordSeizure command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current)
     {
         var seized = new DrugsSeized(
             Guid.CreateVersion7(), command.Substance!.Trim(), command.Quantity!.Value, command.Unit!,

@@ -36,7 +36,7 @@ public static class RecordVerdictEndpoint
 
     [WolverinePost("/api/cases/{caseId:guid}/verdicts")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(RecordVerdict command, [Aggregate("caseId")] Case current)
+    public static (CommandAccepted, Events) Post(RecordVerdict command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current)
     {
         var reached = new VerdictReached(
             Guid.CreateVersion7(), command.DefendantId!.Value, command.ChargeId!.Value, command.Verdict!,

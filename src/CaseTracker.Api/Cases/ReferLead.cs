@@ -24,7 +24,7 @@ public static class ReferLeadEndpoint
 
     [WolverinePost("/api/cases/{caseId:guid}/referrals")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(ReferLead command, [Aggregate("caseId")] Case current)
+    public static (CommandAccepted, Events) Post(ReferLead command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current)
     {
         var referred = new LeadReferred(
             Guid.CreateVersion7(), command.ToAgency!.Trim(), command.Jurisdiction!.Trim(), command.SubjectsIdentified!.Value,

@@ -28,7 +28,7 @@ public static class ReportReferralOutcomeEndpoint
 
     [WolverinePost("/api/cases/{caseId:guid}/referrals/{referralId:guid}/outcomes")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(ReportReferralOutcome command, Guid referralId, [Aggregate("caseId")] Case current)
+    public static (CommandAccepted, Events) Post(ReportReferralOutcome command, Guid referralId, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current)
     {
         var reported = new ReferralOutcomeReported(
             Guid.CreateVersion7(), referralId, command.ReportedAt!.Value, command.InvestigationsOpened!.Value,

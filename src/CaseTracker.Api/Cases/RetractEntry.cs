@@ -35,7 +35,7 @@ public static class RetractEntryEndpoint
 
     [WolverinePost("/api/cases/{caseId:guid}/retractions")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(RetractEntry command, [Aggregate("caseId")] Case current, TimeProvider clock)
+    public static (CommandAccepted, Events) Post(RetractEntry command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current, TimeProvider clock)
     {
         var entryId = command.EntryId!.Value;
         var entry = current.Entries[entryId];

@@ -21,7 +21,7 @@ public class AppFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        ConnectionString = await PostgresServer.CreateDatabaseAsync();
+        ConnectionString = await CreateDatabaseAsync();
         Host = await AlbaHost.For<Program>(builder =>
         {
             builder.UseEnvironment("Testing");
@@ -36,6 +36,9 @@ public class AppFixture : IAsyncLifetime
             });
         });
     }
+
+    /// <summary>A fresh database on the run's shared server; fault tests bring a server of their own.</summary>
+    protected virtual Task<string> CreateDatabaseAsync() => PostgresServer.CreateDatabaseAsync();
 
     /// <summary>Configuration for this host; tests share one budget per user, so it is generous.</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>

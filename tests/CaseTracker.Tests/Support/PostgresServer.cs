@@ -78,34 +78,49 @@ public static class PostgresServer
         private readonly string _bin;
         private readonly string _root;
 
-        private LocalCluster(string bin, string root, int port)
+        private readonly bool _durable;
+
+        private LocalCluster(string bin, string root, int port, bool durable)
         {
             _bin = bin;
             _root = root;
+            _durable = durable;
+            Port = port;
             ConnectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=15";
         }
 
+        public int Port { get; }
         public string ConnectionString { get; }
         private string Data => Path.Combine(_root, "data");
 
-        public static async Task<LocalCluster> Start()
+        /// <param name="durable">
+        /// keep fsync and synchronous commit on; the shared test server turns them off for speed, which
+        /// is fine until a test crashes the server and expects every acknowledged commit to survive
+        /// </param>
+        public static async Task<LocalCluster> Start(bool durable = false)
         {
             var bin = FindBinaries();
             var root = Path.Combine(Path.GetTempPath(), $"casetracker-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
             Directory.CreateDirectory(root);
             var port = FreePort();
-            var cluster = new LocalCluster(bin, root, port);
+            var cluster = new LocalCluster(bin, root, port, durable);
 
             if (IsRoot()) Run("chown", $"postgres \"{root}\"", asPostgres: false);
             cluster.RunPg("initdb", $"-D \"{cluster.Data}\" -U postgres -A trust --no-sync -E UTF8");
-            cluster.RunPg("pg_ctl",
-                $"-D \"{cluster.Data}\" -l \"{Path.Combine(root, "log")}\" -w -t 60 " +
-                $"-o \"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300\" start");
+            cluster.StartAgain();
 
             await using var connection = new NpgsqlConnection(cluster.ConnectionString);
             await connection.OpenAsync();
             return cluster;
         }
+
+        /// <summary>Starts the stopped server again on the same port and data.</summary>
+        public void StartAgain() => RunPg("pg_ctl",
+            $"-D \"{Data}\" -l \"{Path.Combine(_root, "log")}\" -w -t 60 " +
+            $"-o \"-p {Port} -k {_root} -c listen_addresses=127.0.0.1 -c max_connections=300{(_durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off")}\" start");
+
+        /// <summary>What a crash looks like to clients: every connection cut, no clean shutdown.</summary>
+        public void StopImmediate() => RunPg("pg_ctl", $"-D \"{Data}\" -m immediate -w stop");
 
         public void Stop()
         {
