@@ -6,10 +6,10 @@ using JasperFx;
 using Wolverine;
 using Wolverine.Http;
 
-// stdout belongs to the CLI verbs (token prints only the token); logs and chatter go to stderr.
+// stdout belongs to the CLI verbs (token prints only the token); JasperFx's chatter goes to stderr.
 CommandLine.KeepStdoutForResults();
 var builder = WebApplication.CreateBuilder(args);
-builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+builder.Logging.AddCaseTrackerLogging(builder.Environment);
 
 builder.Services.AddCaseTrackerStorage();
 builder.Host.UseWolverine(opts => opts.ConfigureCaseTracker(builder.Configuration));
@@ -18,12 +18,14 @@ builder.Services.AddCaseTrackerAuth();
 builder.Services.AddCaseTrackerHttp();
 builder.Services.AddCaseTrackerApiDocs();
 builder.Services.AddCaseTrackerHealth();
+builder.Services.AddCaseTrackerTelemetry();
 
 var app = builder.Build();
 
 app.UseCaseTrackerHttp();
 app.MapCaseTrackerHealth();
 app.MapCaseTrackerApiDocs();
+app.MapCaseTrackerTelemetry();
 app.MapWolverineEndpoints(opts =>
 {
     opts.RejectUnparseableQueryValues = true;

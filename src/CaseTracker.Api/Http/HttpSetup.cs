@@ -30,6 +30,7 @@ public static class HttpSetup
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<CorrelationIds>();
+        app.UseMiddleware<Operations.RequestMetrics>();
         app.UseMiddleware<RequestBodyLimit>(MaxBodyBytes(app.Configuration));
         app.UseAuthentication();
         app.UseRateLimiter();

@@ -21,6 +21,9 @@ public class DashboardStats
     public string Id { get; set; } = AllCases;
     public CaseCounts Cases { get; set; } = new();
     public int Arrests { get; set; }
+
+    /// <summary>Arrests by the month they were made ("2018-08"), in the time zone they were recorded in.</summary>
+    public Dictionary<string, int> ArrestsByMonth { get; set; } = [];
     public Dictionary<string, decimal> SeizuresGrams { get; set; } = [];
     public Dictionary<string, Dictionary<string, decimal>> SeizuresOtherUnits { get; set; } = [];
     public Dictionary<string, int> Sentences { get; set; } = [];
@@ -36,6 +39,7 @@ public class DashboardStats
         Cases.Open += sign * other.Cases.Open;
         Cases.Closed += sign * other.Cases.Closed;
         Arrests += sign * other.Arrests;
+        foreach (var (month, count) in other.ArrestsByMonth) Totals.Add(ArrestsByMonth, month, sign * count);
         foreach (var (substance, grams) in other.SeizuresGrams) Totals.Add(SeizuresGrams, substance, sign * grams);
         foreach (var (substance, units) in other.SeizuresOtherUnits)
         {
@@ -154,8 +158,9 @@ public partial class DashboardStatsProjection : MultiStreamProjection<DashboardS
             case TipReceived x:
                 Totals.Add(stats.TipsByAgency, x.FromAgency, sign);
                 break;
-            case ArrestMade:
+            case ArrestMade x:
                 stats.Arrests += sign;
+                Totals.Add(stats.ArrestsByMonth, x.ArrestedAt.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture), sign);
                 break;
             case DrugsSeized x when Units.Grams.TryGetValue(x.Unit, out var factor):
                 Totals.Add(stats.SeizuresGrams, Units.SubstanceKey(x.Substance), sign * x.Quantity * factor);
@@ -187,6 +192,7 @@ public record StatsView(
     CaseCounts Cases,
     long Defendants,
     int Arrests,
+    IReadOnlyDictionary<string, int> ArrestsByMonth,
     IReadOnlyDictionary<string, decimal> SeizuresGrams,
     IReadOnlyDictionary<string, Dictionary<string, decimal>> SeizuresOtherUnits,
     IReadOnlyDictionary<string, int> Sentences,
@@ -211,7 +217,7 @@ public static class GetStatsEndpoint
             totals.Merge(await DashboardStatsProjection.ContributionAsync(session, caseId, null, ct), +1);
         }
 
-        return new StatsView(totals.Cases, await DistinctPeople(session, hidden, ct), totals.Arrests, totals.SeizuresGrams,
+        return new StatsView(totals.Cases, await DistinctPeople(session, hidden, ct), totals.Arrests, totals.ArrestsByMonth, totals.SeizuresGrams,
             totals.SeizuresOtherUnits, totals.Sentences, totals.Referrals, totals.TipsByAgency);
     }
 

@@ -44,6 +44,7 @@ public class AppFixture : IAsyncLifetime
     protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
     {
         ["Limits:RequestsPerMinute"] = "1000000",
+        ["Telemetry:LagProbeSeconds"] = "0.2",
     };
 
     public string TokenFor(string role, string user = "test-user", string? agency = "Test Agency") =>

@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using CaseTracker.Api.Storage;
+using Marten;
+using Npgsql;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace CaseTracker.Api.Operations;
+
+/// <summary>
+/// OpenTelemetry traces and metrics from ASP.NET Core, Wolverine, Marten and Npgsql, CaseTracker's
+/// own instruments, a Prometheus scrape endpoint at <c>/metrics</c>, and JSON logs carrying the
+/// correlation id. Traces leave the process when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
+/// </summary>
+public static class Telemetry
+{
+    public const string MeterName = "CaseTracker";
+
+    public static void AddCaseTrackerLogging(this ILoggingBuilder logging, IHostEnvironment environment)
+    {
+        logging.ClearProviders();
+        if (environment.IsDevelopment())
+        {
+            logging.AddSimpleConsole(o => o.IncludeScopes = true);
+        }
+        else
+        {
+            logging.AddJsonConsole(o => o.IncludeScopes = true);
+        }
+
+        // stdout belongs to the CLI verbs (token prints only the token).
+        logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+    }
+
+    public static IServiceCollection AddCaseTrackerTelemetry(this IServiceCollection services)
+    {
+        services.AddSingleton<CaseTrackerMetrics>();
+        services.AddHostedService<ProjectionLagProbe>();
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("casetracker-api"))
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter(MeterName, "Wolverine*", "Marten*", "Npgsql")
+                .AddPrometheusExporter())
+            .WithTracing(tracing =>
+            {
+                tracing.AddAspNetCoreInstrumentation().AddSource("Wolverine*", "Marten*").AddNpgsql();
+                if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"))) tracing.AddOtlpExporter();
+            });
+        return services;
+    }
+
+    /// <summary>Unauthenticated, like the health checks: expose it to the scraper's network only.</summary>
+    public static void MapCaseTrackerTelemetry(this WebApplication app) =>
+        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
+}
+
+/// <summary>CaseTracker's own instruments.</summary>
+public sealed class CaseTrackerMetrics : IDisposable
+{
+    private readonly Meter _meter = new(Telemetry.MeterName);
+    private readonly Counter<long> _commands;
+    private readonly Histogram<double> _commandDuration;
+    private readonly Counter<long> _rejected;
+
+    public CaseTrackerMetrics()
+    {
+        _commands = _meter.CreateCounter<long>("casetracker.commands", description: "Commands answered, by command route and status");
+        _commandDuration = _meter.CreateHistogram<double>("casetracker.command.duration", "ms", "Time to decide, append and answer a command");
+        _rejected = _meter.CreateCounter<long>("casetracker.requests.rejected", description: "API requests answered with an error, by status");
+        _meter.CreateObservableGauge("casetracker.projection.lag", () => ProjectionLag.Select(x =>
+            new Measurement<long>(x.Value, new KeyValuePair<string, object?>("projection", x.Key))), "{event}",
+            "Events committed but not yet applied, per asynchronous projection");
+    }
+
+    /// <summary>Written by <see cref="ProjectionLagProbe"/>, read at scrape time.</summary>
+    public ConcurrentDictionary<string, long> ProjectionLag { get; } = new();
+
+    public void Command(string route, int status, double milliseconds)
+    {
+        var tags = new TagList { { "command", route }, { "status", status } };
+        _commands.Add(1, tags);
+        _commandDuration.Record(milliseconds, tags);
+    }
+
+    public void Rejected(int status) => _rejected.Add(1, new KeyValuePair<string, object?>("status", status));
+
+    public void Dispose() => _meter.Dispose();
+}
+
+/// <summary>Times every API request; commands by route, refusals by status.</summary>
+public sealed class RequestMetrics(RequestDelegate next, CaseTrackerMetrics metrics)
+{
+    public async Task InvokeAsync(HttpContext http)
+    {
+        if (!http.Request.Path.StartsWithSegments("/api"))
+        {
+            await next(http);
+            return;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await next(http);
+        }
+        finally
+        {
+            var status = http.Response.StatusCode;
+            if (HttpMethods.IsPost(http.Request.Method))
+            {
+                var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
+                metrics.Command(route, status, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+
+            if (status >= 400) metrics.Rejected(status);
+        }
+    }
+}
+
+/// <summary>
+/// How far each asynchronous projection trails the event store, polled in the background so that
+/// a scrape never waits on PostgreSQL.
+/// </summary>
+public sealed class ProjectionLagProbe(IDocumentStore store, CaseTrackerMetrics metrics, IConfiguration configuration, ILogger<ProjectionLagProbe> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var every = TimeSpan.FromSeconds(configuration.GetValue("Telemetry:LagProbeSeconds", 5.0));
+        using var timer = new PeriodicTimer(every);
+        do
+        {
+            try
+            {
+                await Probe(stoppingToken);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                logger.LogDebug(e, "Could not read projection progress");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task Probe(CancellationToken ct)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(
+            $"select p.name, greatest(0, (select coalesce(max(seq_id), 0) from {StoreConfiguration.Schema}.mt_events) - p.last_seq_id) " +
+            $"from {StoreConfiguration.Schema}.mt_event_progression p where p.name not like 'HighWater%'", connection);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            metrics.ProjectionLag[reader.GetString(0).Split(':')[0]] = reader.GetInt64(1);
+        }
+    }
+}
