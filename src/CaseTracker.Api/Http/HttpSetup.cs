@@ -1,5 +1,6 @@
 using CaseTracker.Api.Audit;
 using CaseTracker.Api.Idempotency;
+using CaseTracker.Api.Operations;
 
 namespace CaseTracker.Api.Http;
 
@@ -32,6 +33,7 @@ public static class HttpSetup
         app.UseMiddleware<CorrelationIds>();
         app.UseMiddleware<Operations.RequestMetrics>();
         app.UseMiddleware<RequestBodyLimit>(MaxBodyBytes(app.Configuration));
+        app.UseCaseTrackerDashboard();
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();

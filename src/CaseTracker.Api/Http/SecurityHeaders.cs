@@ -2,7 +2,8 @@ namespace CaseTracker.Api.Http;
 
 /// <summary>
 /// Headers that keep API answers about people under investigation out of caches, frames and
-/// content sniffing. The human docs page (/docs) runs scripts, so it is left its own policy.
+/// content sniffing. The dashboard runs its own scripts (and nothing else); the human docs page
+/// (/docs) loads its own, so it is left its policy.
 /// </summary>
 public sealed class SecurityHeaders(RequestDelegate next)
 {
@@ -14,7 +15,11 @@ public sealed class SecurityHeaders(RequestDelegate next)
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";
             headers["Referrer-Policy"] = "no-referrer";
-            if (!http.Request.Path.StartsWithSegments("/docs"))
+            if (http.Request.Path.StartsWithSegments("/dashboard"))
+            {
+                headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+            }
+            else if (!http.Request.Path.StartsWithSegments("/docs"))
             {
                 headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
             }

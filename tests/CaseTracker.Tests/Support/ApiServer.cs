@@ -27,6 +27,8 @@ public sealed class ApiServer : IAsyncDisposable
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            // The content root, where the dashboard's files are.
+            WorkingDirectory = AppContext.BaseDirectory,
         };
         foreach (var (key, value) in _environment) start.Environment[key] = value;
         _process = Process.Start(start)!;

@@ -1,0 +1,166 @@
+// CaseTracker's read-only dashboard: every figure comes from the API with the reader's own token.
+const $ = (id) => document.getElementById(id);
+const charts = {};
+let token = sessionStorage.getItem("casetracker-token") ?? "";
+
+const ownId = {
+  TipReceived: "tipId", DefendantIdentified: "defendantId", ArrestMade: "arrestId", DrugsSeized: "seizureId",
+  ChargeFiled: "chargeId", VerdictReached: "verdictId", SentenceHanded: "sentenceId", SentenceCommuted: "commutationId",
+  LeadReferred: "referralId", ReferralOutcomeReported: "outcomeId", CaseLinked: "linkId",
+};
+
+async function api(path) {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${token}`, Accept: "application/json" } });
+  if (!response.ok) {
+    const problem = await response.json().catch(() => ({}));
+    throw Object.assign(new Error(problem.title ?? response.statusText), { status: response.status });
+  }
+  return response.json();
+}
+
+function claims(jwt) {
+  try {
+    return JSON.parse(atob(jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+  } catch {
+    return {};
+  }
+}
+
+function say(text) { $("message").textContent = text ?? ""; }
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  Object.entries(attributes).forEach(([name, value]) => node.setAttribute(name, value));
+  children.forEach((child) => node.append(child));
+  return node;
+}
+
+const number = new Intl.NumberFormat("en", { maximumFractionDigits: 1 });
+const when = (iso) => iso ? iso.replace("T", " ").slice(0, 16) : "";
+
+function chart(id, config) {
+  charts[id]?.destroy();
+  charts[id] = new window.Chart($(id), { ...config, options: { responsive: true, animation: false, ...config.options } });
+}
+
+function showTotals(stats) {
+  const fentanyl = stats.seizuresGrams.fentanyl ?? 0;
+  const cards = [
+    ["Open cases", stats.cases.open], ["Closed cases", stats.cases.closed], ["People identified", stats.defendants],
+    ["Arrests", stats.arrests], ["Fentanyl seized", `${number.format(fentanyl / 1000)} kg`],
+    ["US residents referred", stats.referrals.subjectsIdentified],
+  ];
+  $("totals").replaceChildren(...cards.map(([label, value]) =>
+    el("div", { class: "card" }, el("div", { class: "value" }, String(value)), el("div", { class: "label" }, label))));
+
+  const substances = Object.entries(stats.seizuresGrams);
+  chart("seizures", {
+    type: "bar",
+    data: { labels: substances.map(([s]) => s), datasets: [{ label: "kg", data: substances.map(([, g]) => g / 1000) }] },
+    options: { plugins: { legend: { display: false } } },
+  });
+  const kinds = Object.entries(stats.sentences);
+  chart("sentences", { type: "doughnut", data: { labels: kinds.map(([k]) => k), datasets: [{ data: kinds.map(([, n]) => n) }] } });
+  const months = Object.entries(stats.arrestsByMonth).sort(([a], [b]) => a.localeCompare(b));
+  chart("arrests", {
+    type: "bar",
+    data: { labels: months.map(([m]) => m), datasets: [{ label: "arrests", data: months.map(([, n]) => n) }] },
+    options: { plugins: { legend: { display: false } } },
+  });
+  const r = stats.referrals;
+  chart("funnel", {
+    type: "bar",
+    data: {
+      labels: ["Subjects identified", "Investigations", "Arrests", "Indictments"],
+      datasets: [{ data: [r.subjectsIdentified, r.investigationsOpened, r.arrests, r.indictments] }],
+    },
+    options: { indexAxis: "y", plugins: { legend: { display: false } } },
+  });
+}
+
+function showCases(page) {
+  $("case-rows").replaceChildren(...page.items.map((c) => {
+    const row = el("tr", { "data-case": c.caseId },
+      el("td", {}, c.reference), el("td", {}, c.title), el("td", {}, c.status),
+      el("td", {}, c.leadAgency), el("td", {}, when(c.lastOccurredAt)), el("td", {}, String(c.version)));
+    row.addEventListener("click", () => showTimeline(c, row));
+    return row;
+  }));
+}
+
+function describe(e) {
+  const d = e.data ?? {};
+  switch (e.type) {
+    case "CaseOpened": return `${d.reference}: ${d.title}`;
+    case "TipReceived": return `tip from ${d.fromAgency}${d.subjectAlias ? ` about "${d.subjectAlias}"` : ""}`;
+    case "DefendantIdentified": return `${d.name}${d.role ? ` (${d.role})` : ""}`;
+    case "ArrestMade": return `arrest at ${d.place} by ${d.agency}`;
+    case "DrugsSeized": return `${number.format(d.quantity)} ${d.unit} of ${d.substance}`;
+    case "ChargeFiled": return d.offence;
+    case "VerdictReached": return `${d.verdict}, ${d.court}`;
+    case "SentenceHanded": return `${d.kind}${d.termMonths ? `, ${d.termMonths} months` : ""}${d.reprieveYears ? `, ${d.reprieveYears}-year reprieve` : ""}`;
+    case "SentenceCommuted": return `${d.fromKind} → ${d.toKind}`;
+    case "LeadReferred": return `${d.subjectsIdentified} subjects to ${d.toAgency}`;
+    case "ReferralOutcomeReported": return `${d.investigationsOpened} investigations, ${d.arrests} arrests, ${d.indictments} indictments`;
+    case "CaseLinked": return `${d.relation}: ${d.note}`;
+    case "EntryRetracted": return `retracts an entry: ${d.reason}`;
+    default: return "";
+  }
+}
+
+async function showTimeline(summary, row) {
+  document.querySelectorAll("#case-rows tr").forEach((r) => r.classList.toggle("selected", r === row));
+  $("timeline").hidden = false;
+  $("timeline-title").textContent = `Timeline of ${summary.reference}`;
+  let events;
+  try {
+    events = await api(`/api/cases/${summary.caseId}/events?limit=1000`);
+  } catch (error) {
+    $("by-occurred").replaceChildren();
+    $("by-recorded").replaceChildren();
+    say(error.status === 403 ? "The event history is for auditors: sign in with an auditor token to see the timeline." : error.message);
+    return;
+  }
+
+  say("");
+  const retracted = new Set(events.filter((e) => e.type === "EntryRetracted").map((e) => e.data.entryId));
+  const item = (e, clock) => {
+    const text = [el("time", { datetime: e[clock] }, when(e[clock])), el("span", { class: "type" }, e.type), describe(e)];
+    const gone = retracted.has(e.data?.[ownId[e.type]]);
+    return el("li", { class: gone ? "retracted" : "", "data-version": String(e.version) }, gone ? el("del", {}, ...text) : el("span", {}, ...text));
+  };
+  const instant = (iso) => (iso ? Date.parse(iso) : 0);
+  const sorted = (clock) => [...events].sort((a, b) => instant(a[clock]) - instant(b[clock]) || a.version - b.version);
+  $("by-occurred").replaceChildren(...sorted("occurredAt").map((e) => item(e, "occurredAt")));
+  $("by-recorded").replaceChildren(...sorted("recordedAt").map((e) => item(e, "recordedAt")));
+}
+
+async function load() {
+  if (!token) {
+    say("Sign in with an analyst or auditor token.");
+    return;
+  }
+
+  const who = claims(token);
+  $("who").textContent = who.sub ? `${who.sub} (${who.role}${who.agency ? `, ${who.agency}` : ""})` : "";
+  try {
+    const [stats, cases] = await Promise.all([api("/api/stats"), api("/api/cases?pageSize=200")]);
+    say("");
+    ["totals", "charts", "cases"].forEach((id) => { $(id).hidden = false; });
+    showTotals(stats);
+    showCases(cases);
+    document.body.dataset.loaded = "true";
+  } catch (error) {
+    say(error.status === 401 ? "That token was not accepted (expired or not for this server)." : error.message);
+  }
+}
+
+$("sign-in").addEventListener("submit", (event) => {
+  event.preventDefault();
+  token = $("token").value.trim();
+  sessionStorage.setItem("casetracker-token", token);
+  $("timeline").hidden = true;
+  load();
+});
+
+window.addEventListener("load", load);
