@@ -26,9 +26,8 @@ public class dashboard_in_a_browser(AppFixture fixture)
             .ShouldBeTrue("run ops/test (or npm ci in tests/browser) to install playwright-core");
         File.Exists("/usr/bin/chromium").ShouldBeTrue("run ops/test (or apt-get install chromium) to install Debian's Chromium");
 
-        var environment = ApiProcess.Environment(fixture);
-        environment["ConnectionStrings__CaseTracker"] = await PostgresServer.CreateDatabaseAsync();
-        environment["Limits__RequestsPerMinute"] = "1000000";
+        var connectionString = await PostgresServer.CreateDatabaseAsync();
+        var environment = ApiProcess.ServerEnvironment(fixture, connectionString);
         await using var api = new ApiServer(environment);
         await api.StartAsync();
 
@@ -41,7 +40,7 @@ public class dashboard_in_a_browser(AppFixture fixture)
         var xingtai = (await client.GetFromJsonAsync<CasePage>("/api/cases?reference=XT-2017-001", IntegrationContext.Json))!.Items.Single().CaseId;
         var link = (await client.GetFromJsonAsync<CaseDetails>($"/api/cases/{xingtai}", IntegrationContext.Json))!.Links[0].LinkId;
         (await client.PostAsJsonAsync($"/api/cases/{xingtai}/retractions", new { entryId = link, reason = "Linked to the wrong network" })).EnsureSuccessStatusCode();
-        await AsyncProjections.CaughtUp(environment["ConnectionStrings__CaseTracker"]!, TimeSpan.FromSeconds(60));
+        await AsyncProjections.CaughtUp(connectionString, TimeSpan.FromSeconds(60));
 
         var screenshots = Path.Combine(repository, "artifacts", "screenshots");
         var run = new ProcessStartInfo("node", [script])

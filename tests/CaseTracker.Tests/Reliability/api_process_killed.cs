@@ -15,11 +15,7 @@ public class api_process_killed(AppFixture fixture)
     public async Task acknowledged_commands_survive_and_projections_resume_to_what_a_rebuild_gives()
     {
         var connectionString = await PostgresServer.CreateDatabaseAsync();
-        var environment = ApiProcess.Environment(fixture);
-        environment["ConnectionStrings__CaseTracker"] = connectionString;
-        environment["Limits__RequestsPerMinute"] = "1000000";
-        environment["Cluster__HealthCheckSeconds"] = "1";
-        environment["Cluster__StaleNodeSeconds"] = "4";
+        var environment = ApiProcess.ServerEnvironment(fixture, connectionString);
         await using var api = new ApiServer(environment);
         await api.StartAsync();
 

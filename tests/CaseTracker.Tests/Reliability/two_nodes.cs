@@ -21,11 +21,7 @@ public class two_nodes(AppFixture fixture)
     public async Task both_nodes_write_one_runs_each_projection_and_the_survivor_takes_over()
     {
         var connectionString = await PostgresServer.CreateDatabaseAsync();
-        var environment = ApiProcess.Environment(fixture);
-        environment["ConnectionStrings__CaseTracker"] = connectionString;
-        environment["Limits__RequestsPerMinute"] = "1000000";
-        environment["Cluster__HealthCheckSeconds"] = "1";
-        environment["Cluster__StaleNodeSeconds"] = "4";
+        var environment = ApiProcess.ServerEnvironment(fixture, connectionString);
 
         await using var first = new ApiServer(environment);
         await first.StartAsync();

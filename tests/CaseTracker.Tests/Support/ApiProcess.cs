@@ -29,4 +29,18 @@ public static class ApiProcess
         ["Auth__SigningKey"] = AppFixture.SigningKey,
         ["Audit__Key"] = AppFixture.AuditKey,
     };
+
+    /// <summary>
+    /// For an API server of its own on another database: the fixture's keys (so its tokens work), no
+    /// request budget to meet, and a cluster that notices a dead node within seconds.
+    /// </summary>
+    public static Dictionary<string, string?> ServerEnvironment(AppFixture fixture, string connectionString)
+    {
+        var environment = Environment(fixture);
+        environment["ConnectionStrings__CaseTracker"] = connectionString;
+        environment["Limits__RequestsPerMinute"] = "1000000";
+        environment["Cluster__HealthCheckSeconds"] = "1";
+        environment["Cluster__StaleNodeSeconds"] = "4";
+        return environment;
+    }
 }
