@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CaseTracker.Api.Audit;
+using CaseTracker.Api.Auth;
+using CaseTracker.Api.Cases;
+using CaseTracker.Api.Defendants;
+using CaseTracker.Api.Stats;
+using CaseTracker.Api.Storage;
+using CaseTracker.Benchmarks;
+using JasperFx.Events.Daemon;
+using Marten;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+
+// One run, one fresh PostgreSQL: baselines, the store path, the REST path, rebuilds, time travel
+// and reads, each figure reported beside the baseline it is measured against.
+// Usage: CaseTracker.Benchmarks --connection "<admin connection string>" [--smoke] [--out artifacts/bench]
+var arguments = args.Select((value, index) => (value, index)).ToDictionary(x => x.value, x => x.index);
+string? Option(string name) => arguments.TryGetValue(name, out var i) && i + 1 < args.Length ? args[i + 1] : null;
+var admin = Option("--connection") ?? throw new ArgumentException("--connection is required");
+var smoke = arguments.ContainsKey("--smoke");
+var output = Option("--out") ?? Path.Combine("artifacts", "bench");
+var duration = TimeSpan.FromSeconds(smoke ? 0.5 : 5);
+int[] connectionCounts = smoke ? [1, 8] : [1, 8, 32];
+var rebuildEvents = smoke ? 2_000 : 100_000;
+int[] streamLengths = smoke ? [10, 100] : [10, 100, 1_000, 10_000];
+
+var database = $"casetracker_bench_{DateTime.UtcNow:yyyyMMddHHmmss}";
+await using (var connection = new NpgsqlConnection(admin))
+{
+    await connection.OpenAsync();
+    await using var create = new NpgsqlCommand($"create database {database}", connection);
+    await create.ExecuteNonQueryAsync();
+}
+
+var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = database, MaxPoolSize = 100 }.ConnectionString;
+const string signingKey = "casetracker-benchmark-signing-key-0123456789abcdef";
+const string auditKey = "casetracker-benchmark-audit-key-0123456789abcdefgh";
+var auditSigner = new AuditKey(auditKey);
+using var store = DocumentStore.For(opts => opts.ConfigureCaseTracker(connectionString, new EventSeal(auditSigner)));
+await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+await Baselines.CreateTables(connectionString);
+
+var api = await ApiProcess.Start(connectionString, signingKey, auditKey);
+var cpu = new Cpu(() => api.Id);
+var tokens = new TokenIssuer(TokenSettings.From(
+    new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:SigningKey"] = signingKey }).Build(),
+    new BenchEnvironment()), TimeProvider.System);
+var officer = tokens.Issue("bench-officer", Roles.Officer, "Xingtai PSB", TimeSpan.FromHours(2));
+var auditor = tokens.Issue("bench-auditor", Roles.Auditor, "Inspectorate", TimeSpan.FromHours(2));
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = api.Address };
+
+var results = new List<Measurement>();
+var tip = new ReceiveTip("US Department of Homeland Security", DateTimeOffset.Parse("2017-05-15T09:00:00-04:00"),
+    "Online vendor 'Diana' shipping fentanyl to the US", "Diana", null);
+var cases = await StorePath.OpenCases(store, 64);
+var hotCase = cases[0];
+long unique = 0;
+string Key() => $"bench-{Interlocked.Increment(ref unique)}";
+
+async Task Rest(Guid caseId, string token)
+{
+    using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/cases/{caseId}/tips") { Content = JsonContent.Create(tip) };
+    request.Headers.Authorization = new("Bearer", token);
+    request.Headers.Add("Idempotency-Key", Key());
+    using var response = await http.SendAsync(request);
+    if (!response.IsSuccessStatusCode) throw new HttpRequestException($"{(int)response.StatusCode}");
+}
+
+Console.Error.WriteLine($"CaseTracker benchmark on {Environment.ProcessorCount} cores, {duration.TotalSeconds:0.#} s per run{(smoke ? " (smoke)" : "")}");
+
+// Warm-up, unmeasured: JIT, Wolverine's generated handlers, connection pools, PostgreSQL's caches.
+var warmUp = TimeSpan.FromSeconds(smoke ? 1 : 5);
+await Load.ClosedLoop("warm-up", 8, warmUp, (w, _) => StorePath.ReceiveTip(store, cases[w % cases.Count], tip, Key()), cpu);
+await Load.ClosedLoop("warm-up", 8, warmUp, (w, _) => Rest(cases[w % cases.Count], officer), cpu);
+await Load.ClosedLoop("warm-up", 8, warmUp, (w, _) => Baselines.HandWritten(connectionString, cases[w % cases.Count], Key()), cpu);
+foreach (var connections in connectionCounts)
+{
+    results.Add(await Load.ClosedLoop("raw insert", connections, duration, (_, _) => Baselines.RawInsert(connectionString), cpu));
+    results.Add(await Load.ClosedLoop("hand-written transaction", connections, duration, (w, _) => Baselines.HandWritten(connectionString, cases[w % cases.Count], Key()), cpu));
+    results.Add(await Load.ClosedLoop("store path", connections, duration, (w, _) => StorePath.ReceiveTip(store, cases[w % cases.Count], tip, Key()), cpu));
+    results.Add(await Load.ClosedLoop("REST, many cases", connections, duration, (w, _) => Rest(cases[w % cases.Count], officer), cpu));
+    results.Add(await Load.ClosedLoop("REST, one hot case", connections, duration, (_, _) => Rest(hotCase, officer), cpu));
+}
+
+// Half of each one's peak, at the highest concurrency, arriving at a constant rate.
+var top = connectionCounts.Max();
+double Peak(string name) => results.Single(x => x.Name == name && x.Connections == top).PerSecond;
+results.Add(await Load.OpenLoop("hand-written transaction at half peak", top, Peak("hand-written transaction") / 2, duration,
+    (w, _) => Baselines.HandWritten(connectionString, cases[w % cases.Count], Key()), cpu));
+results.Add(await Load.OpenLoop("REST at half peak", top, Peak("REST, many cases") / 2, duration, (w, _) => Rest(cases[w % cases.Count], officer), cpu));
+
+// Reads.
+var someCase = cases[1];
+async Task Get(string url, string token)
+{
+    using var request = new HttpRequestMessage(HttpMethod.Get, url);
+    request.Headers.Authorization = new("Bearer", token);
+    using var response = await http.SendAsync(request);
+    if (!response.IsSuccessStatusCode) throw new HttpRequestException($"{(int)response.StatusCode}");
+    await response.Content.ReadAsByteArrayAsync();
+}
+
+results.Add(await Load.ClosedLoop("raw select of the case document", 8, duration, (_, _) => Baselines.RawSelect(connectionString, someCase), cpu));
+results.Add(await Load.ClosedLoop("GET /api/stats", 8, duration, (_, _) => Get("/api/stats", officer), cpu));
+results.Add(await Load.ClosedLoop("GET /api/cases/{id}", 8, duration, (_, _) => Get($"/api/cases/{someCase}", officer), cpu));
+
+// Time travel: the same read at a version, in streams of growing length.
+var timeTravel = new List<(int Events, Measurement Read)>();
+foreach (var length in streamLengths)
+{
+    var caseId = await StorePath.CaseWithTips(store, length);
+    var atVersion = await Load.ClosedLoop($"case at version {length - 1} of {length}", 1, duration, (_, _) => Get($"/api/cases/{caseId}?version={length - 1}", auditor), cpu);
+    results.Add(atVersion);
+    timeTravel.Add((length, atVersion));
+}
+
+// Rebuilds, beside a raw sequential read of the same events.
+await StorePath.Corpus(store, rebuildEvents);
+var eventCount = await Baselines.EventCount(connectionString);
+var rawRead = Stopwatch.StartNew();
+var read = await Baselines.SequentialRead(connectionString);
+rawRead.Stop();
+var rebuilds = new List<(string Projection, double Seconds)>();
+using (var daemon = await store.BuildProjectionDaemonAsync())
+{
+    foreach (var projection in new[] { typeof(CaseDetailsProjection), typeof(DefendantProfileProjection), typeof(DashboardStatsProjection) })
+    {
+        var clock = Stopwatch.StartNew();
+        await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(10), CancellationToken.None);
+        rebuilds.Add((projection.Name, clock.Elapsed.TotalSeconds));
+    }
+}
+
+api.Kill();
+Report.Write(output, results, top, timeTravel, eventCount, read / rawRead.Elapsed.TotalSeconds, rebuilds, smoke);
+return 0;
+
+internal sealed class BenchEnvironment : IHostEnvironment
+{
+    public string EnvironmentName { get; set; } = "Benchmark";
+    public string ApplicationName { get; set; } = "CaseTracker.Benchmarks";
+    public string ContentRootPath { get; set; } = AppContext.BaseDirectory;
+    public Microsoft.Extensions.FileProviders.IFileProvider ContentRootFileProvider { get; set; } = null!;
+}

@@ -1,0 +1,242 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using CaseTracker.Api.Cases;
+using CaseTracker.Api.Storage;
+using Marten;
+using Npgsql;
+
+namespace CaseTracker.Benchmarks;
+
+/// <summary>What a user could write instead of an event store: plain SQL, statement by statement.</summary>
+public static class Baselines
+{
+    private const string Event = """{"fromAgency":"US Department of Homeland Security","receivedAt":"2017-05-15T09:00:00-04:00","summary":"Online vendor 'Diana' shipping fentanyl to the US","subjectAlias":"Diana","channel":null,"tipId":"5f2c8c1e-8a50-4f9a-9d7e-0c1f4d1b2a33"}""";
+    private const string Headers = """{"role":"officer","agency":"Xingtai PSB","idempotencyKey":"k"}""";
+    private static NpgsqlDataSource? _source;
+
+    private static NpgsqlDataSource Source(string connectionString) => _source ??= NpgsqlDataSource.Create(connectionString);
+
+    public static async Task CreateTables(string connectionString)
+    {
+        await using var command = Source(connectionString).CreateCommand("""
+            create table bench_raw (id bigserial primary key, stream uuid not null, data jsonb not null);
+            create table hw_streams (id uuid primary key, version bigint not null);
+            create table hw_events (seq bigserial primary key, stream uuid not null, version bigint not null, type text not null,
+                                    data jsonb not null, headers jsonb not null, recorded timestamptz not null default now(), unique (stream, version));
+            create table hw_readmodel (id uuid primary key, data jsonb not null);
+            create table hw_idempotency (key text primary key, stream uuid not null, version bigint not null);
+            """);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>One JSON row, one commit: the physical limit of the box for a write.</summary>
+    public static async Task RawInsert(string connectionString)
+    {
+        await using var command = Source(connectionString).CreateCommand("insert into bench_raw (stream, data) values ($1, $2::jsonb)");
+        command.Parameters.AddWithValue(Guid.NewGuid());
+        command.Parameters.AddWithValue(Event);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>A command's work by hand: lock the stream, insert the event, bump the version, update the read model, record the key.</summary>
+    public static async Task HandWritten(string connectionString, Guid stream, string key)
+    {
+        await using var connection = await Source(connectionString).OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        long version;
+        await using (var select = new NpgsqlCommand("select version from hw_streams where id = $1 for update", connection, transaction))
+        {
+            select.Parameters.AddWithValue(stream);
+            version = (long?)await select.ExecuteScalarAsync() ?? await Create(connection, transaction, stream);
+        }
+
+        await Execute(connection, transaction, "insert into hw_events (stream, version, type, data, headers) values ($1, $2, 'tip_received', $3::jsonb, $4::jsonb)",
+            stream, version + 1, Event, Headers);
+        await Execute(connection, transaction, "update hw_streams set version = $2 where id = $1", stream, version + 1);
+        await Execute(connection, transaction,
+            "insert into hw_readmodel (id, data) values ($1, $2::jsonb) on conflict (id) do update set data = excluded.data",
+            stream, $$"""{"caseId":"{{stream}}","version":{{version + 1}},"title":"Xingtai fentanyl network","status":"open","tips":[{{Event}}]}""");
+        await Execute(connection, transaction, "insert into hw_idempotency (key, stream, version) values ($1, $2, $3)", key, stream, version + 1);
+        await transaction.CommitAsync();
+    }
+
+    private static async Task<long> Create(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid stream)
+    {
+        await Execute(connection, transaction, "insert into hw_streams (id, version) values ($1, 0) on conflict do nothing", stream);
+        await using var again = new NpgsqlCommand("select version from hw_streams where id = $1 for update", connection, transaction);
+        again.Parameters.AddWithValue(stream);
+        return (long)(await again.ExecuteScalarAsync())!;
+    }
+
+    private static async Task Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, params object[] values)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var value in values) command.Parameters.AddWithValue(value);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>The read model by id, with nothing in between: the baseline for reading a case.</summary>
+    public static async Task RawSelect(string connectionString, Guid caseId)
+    {
+        await using var command = Source(connectionString).CreateCommand($"select data from {StoreConfiguration.Schema}.mt_doc_casedetails where id = $1");
+        command.Parameters.AddWithValue(caseId);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) reader.GetString(0);
+    }
+
+    public static async Task<long> EventCount(string connectionString)
+    {
+        await using var command = Source(connectionString).CreateCommand($"select count(*) from {StoreConfiguration.Schema}.mt_events");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Every event, in order, as text: the fastest a rebuild could read them.</summary>
+    public static async Task<long> SequentialRead(string connectionString)
+    {
+        await using var command = Source(connectionString).CreateCommand(
+            $"select seq_id, stream_id, version, type, data::text, headers::text from {StoreConfiguration.Schema}.mt_events order by seq_id");
+        await using var reader = await command.ExecuteReaderAsync();
+        long rows = 0;
+        while (await reader.ReadAsync())
+        {
+            reader.GetString(4);
+            rows++;
+        }
+
+        return rows;
+    }
+}
+
+/// <summary>The command path without HTTP: lock and load the case, decide, append, commit (with the seal).</summary>
+public static class StorePath
+{
+    private static readonly DateTimeOffset At = DateTimeOffset.Parse("2018-08-01T06:00:00+08:00");
+
+    public static async Task<List<Guid>> OpenCases(IDocumentStore store, int count)
+    {
+        var cases = new List<Guid>();
+        for (var i = 0; i < count; i++) cases.Add(await Open(store));
+        return cases;
+    }
+
+    private static async Task<Guid> Open(IDocumentStore store, IReadOnlyList<object>? more = null)
+    {
+        var caseId = Guid.CreateVersion7();
+        await using var session = Stamped(store);
+        session.Events.StartStream<Case>(caseId,
+            [new CaseOpened(caseId, $"BENCH-{caseId:N}"[..30], "Benchmark case", "Xingtai PSB", "Hebei, CN", [], At), .. more ?? []]);
+        await session.SaveChangesAsync();
+        return caseId;
+    }
+
+    public static async Task ReceiveTip(IDocumentStore store, Guid caseId, ReceiveTip tip, string key)
+    {
+        await using var session = Stamped(store);
+        session.SetHeader("idempotencyKey", key);
+        session.SetHeader("requestHash", key);
+        var stream = await session.Events.FetchForExclusiveWriting<Case>(caseId);
+        var (_, events) = ReceiveTipEndpoint.Post(tip, stream.Aggregate!);
+        stream.AppendMany(events);
+        await session.SaveChangesAsync();
+    }
+
+    /// <summary>A case of exactly <paramref name="length"/> events.</summary>
+    public static async Task<Guid> CaseWithTips(IDocumentStore store, int length)
+    {
+        var caseId = await Open(store);
+        for (var appended = 1; appended < length; appended += 200)
+        {
+            await using var session = Stamped(store);
+            var stream = await session.Events.FetchForWriting<Case>(caseId);
+            stream.AppendMany(Enumerable.Range(0, Math.Min(200, length - appended)).Select(_ => Tip()));
+            await session.SaveChangesAsync();
+        }
+
+        return caseId;
+    }
+
+    /// <summary>About <paramref name="events"/> events over cases of 100, each with a person identified.</summary>
+    public static async Task Corpus(IDocumentStore store, int events) =>
+        await Parallel.ForAsync(0, Math.Max(1, events / 100), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (_, _) =>
+            await Open(store, [new DefendantIdentified(Guid.CreateVersion7(), "Benchmark person", [], null, null, At),
+                .. Enumerable.Range(0, 98).Select(_ => Tip())]));
+
+    private static TipReceived Tip() =>
+        new(Guid.CreateVersion7(), "US Department of Homeland Security", At, "Online vendor 'Diana' shipping fentanyl to the US", "Diana", null);
+
+    private static IDocumentSession Stamped(IDocumentStore store)
+    {
+        var session = store.LightweightSession();
+        session.LastModifiedBy = "bench-officer";
+        session.SetHeader("role", "officer");
+        session.SetHeader("agency", "Xingtai PSB");
+        return session;
+    }
+}
+
+/// <summary>The API as its own process on loopback, as it runs in production.</summary>
+public sealed class ApiProcess
+{
+    private readonly Process _process;
+
+    private ApiProcess(Process process, Uri address)
+    {
+        _process = process;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+    public int? Id => _process.HasExited ? null : _process.Id;
+
+    public static async Task<ApiProcess> Start(string connectionString, string signingKey, string auditKey)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var address = new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
+        listener.Stop();
+
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "CaseTracker.Api.dll"), "--urls", address.ToString().TrimEnd('/')])
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment =
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Benchmark",
+                ["ConnectionStrings__CaseTracker"] = connectionString,
+                ["Auth__SigningKey"] = signingKey,
+                ["Audit__Key"] = auditKey,
+                ["Limits__RequestsPerMinute"] = "100000000",
+                // Request logs at Information cost more than some commands; production runs at Warning too.
+                ["Logging__LogLevel__Default"] = "Warning",
+            }
+        };
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var client = new HttpClient { BaseAddress = address };
+        for (var attempt = 0; attempt < 300; attempt++)
+        {
+            try
+            {
+                if ((await client.GetAsync("/health/ready")).IsSuccessStatusCode) return new ApiProcess(process, address);
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException("The API did not start.");
+    }
+
+    public void Kill()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+    }
+}
