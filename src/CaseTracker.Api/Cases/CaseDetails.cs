@@ -198,7 +198,13 @@ public partial class CaseDetailsProjection : SingleStreamProjection<CaseDetails,
         }
 
         details.Version = e.Version;
-        details.Defendants = [.. details.Defendants.Select(d => d with { Status = DefendantStatus.Of(details, d.DefendantId) })];
+
+        // Statuses scan the case's entries; only facts about people (or their withdrawal) can change them.
+        if (e.Data is DefendantIdentified or ArrestMade or ChargeFiled or VerdictReached or SentenceHanded or EntryRetracted)
+        {
+            details.Defendants = [.. details.Defendants.Select(d => d with { Status = DefendantStatus.Of(details, d.DefendantId) })];
+        }
+
         return details;
     }
 

@@ -15,28 +15,6 @@ public record CaseSummary(
 
 public record CasePage(int Page, int PageSize, long Total, IReadOnlyList<CaseSummary> Items);
 
-public static class CaseVisibility
-{
-    /// <summary>The cases a user may see: all for auditors and admins; else unrestricted ones and their agency's own.</summary>
-    public static IQueryable<CaseDetails> VisibleTo(this IQueryable<CaseDetails> cases, System.Security.Claims.ClaimsPrincipal user)
-    {
-        if (CaseAccess.SeesEverything(user)) return cases;
-        var agency = CaseAccess.AgencyOf(user) ?? "";
-        return cases.Where(x => !x.Restricted || x.LeadAgency == agency || x.PartnerAgencies.Contains(agency));
-    }
-
-    /// <summary>The restricted cases this user may not see; projections across cases leave them out.</summary>
-    public static async Task<IReadOnlyList<Guid>> HiddenFrom(IQuerySession session, System.Security.Claims.ClaimsPrincipal user, CancellationToken ct)
-    {
-        if (CaseAccess.SeesEverything(user)) return [];
-        var agency = CaseAccess.AgencyOf(user) ?? "";
-        return await session.Query<CaseDetails>()
-            .Where(x => x.Restricted && x.LeadAgency != agency && !x.PartnerAgencies.Contains(agency))
-            .Select(x => x.CaseId)
-            .ToListAsync(ct);
-    }
-}
-
 public static class ListCasesEndpoint
 {
     public const int MaxPageSize = 200;

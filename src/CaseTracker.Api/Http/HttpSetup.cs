@@ -31,7 +31,7 @@ public static class HttpSetup
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<CorrelationIds>();
-        app.UseMiddleware<Operations.RequestMetrics>();
+        app.UseMiddleware<RequestMetrics>();
         app.UseMiddleware<RequestBodyLimit>(MaxBodyBytes(app.Configuration));
         app.UseCaseTrackerDashboard();
         app.UseAuthentication();

@@ -69,7 +69,10 @@ public class SeedCommand : JasperFxAsyncCommand<SeedInput>
         return File.Exists(target) ? [target] : [.. Directory.GetFiles(target, "*.json").Order(StringComparer.Ordinal)];
     }
 
-    /// <summary>seeds/ at the repository root, found from the working directory upwards.</summary>
+    /// <summary>
+    /// seeds/ at the repository root, found from the working directory upwards; or, in a published
+    /// image, beside the application.
+    /// </summary>
     private static string? FindSeedsFolder()
     {
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
@@ -78,6 +81,7 @@ public class SeedCommand : JasperFxAsyncCommand<SeedInput>
             if (Directory.Exists(seeds) && File.Exists(Path.Combine(dir.FullName, "CaseTracker.sln"))) return seeds;
         }
 
-        return null;
+        var published = Path.Combine(AppContext.BaseDirectory, "seeds");
+        return Directory.Exists(published) ? published : null;
     }
 }

@@ -1,0 +1,28 @@
+using System.Security.Claims;
+using CaseTracker.Api.Auth;
+using Marten;
+
+namespace CaseTracker.Api.Cases;
+
+/// <summary>Need-to-know (see <see cref="CaseAccess"/>) applied to reads that span cases.</summary>
+public static class CaseVisibility
+{
+    /// <summary>The cases a user may see: all for auditors and admins; else unrestricted ones and their agency's own.</summary>
+    public static IQueryable<CaseDetails> VisibleTo(this IQueryable<CaseDetails> cases, ClaimsPrincipal user)
+    {
+        if (CaseAccess.SeesEverything(user)) return cases;
+        var agency = CaseAccess.AgencyOf(user) ?? "";
+        return cases.Where(x => !x.Restricted || x.LeadAgency == agency || x.PartnerAgencies.Contains(agency));
+    }
+
+    /// <summary>The restricted cases this user may not see; projections across cases leave them out.</summary>
+    public static async Task<IReadOnlyList<Guid>> HiddenFrom(IQuerySession session, ClaimsPrincipal user, CancellationToken ct)
+    {
+        if (CaseAccess.SeesEverything(user)) return [];
+        var agency = CaseAccess.AgencyOf(user) ?? "";
+        return await session.Query<CaseDetails>()
+            .Where(x => x.Restricted && x.LeadAgency != agency && !x.PartnerAgencies.Contains(agency))
+            .Select(x => x.CaseId)
+            .ToListAsync(ct);
+    }
+}
