@@ -3,6 +3,7 @@ using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
 using CaseTracker.Tests.Support;
 using Shouldly;
+using Case = Shouldly.Case;
 using Xunit;
 
 namespace CaseTracker.Tests.Http;
@@ -188,5 +189,7 @@ public class http_semantics(AppFixture fixture) : IntegrationContext(fixture)
         await Host.Scenario(x => x.Get.Url("/health/ready"));
         var openApi = await Host.Scenario(x => x.Get.Url("/openapi/v1.json"));
         openApi.ReadAsText().ShouldContain("/api/cases/{caseId}/arrests");
+        var docs = await Host.Scenario(x => x.Get.Url("/docs/"));
+        docs.ReadAsText().ShouldContain("<html", Case.Insensitive);
     }
 }
