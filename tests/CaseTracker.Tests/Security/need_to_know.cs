@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Alba;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
@@ -20,17 +19,6 @@ public class need_to_know(AppFixture fixture) : IntegrationContext(fixture)
     private const string Lead = "Xingtai PSB";
     private const string Partner = "US Department of Homeland Security";
     private const string Foreign = "Another Bureau";
-
-    private async Task<T> Read<T>(string url, string role, string agency, int status = 200)
-    {
-        var result = await Host.Scenario(x =>
-        {
-            x.Get.Url(url);
-            x.WithBearerToken(Fixture.TokenFor(role, $"{role}-of-{agency}", agency));
-            x.StatusCodeShouldBe(status);
-        });
-        return status == 200 ? JsonSerializer.Deserialize<T>(await result.ReadAsTextAsync(), Json)! : default!;
-    }
 
     private async Task<(Guid CaseId, Guid Person)> RestrictedCase(string name)
     {
@@ -56,8 +44,8 @@ public class need_to_know(AppFixture fixture) : IntegrationContext(fixture)
     {
         var (caseId, _) = await RestrictedCase("Zhao Restricted");
 
-        await Read<CaseDetails>($"/api/cases/{caseId}", role, agency, status);
-        var list = await Read<CasePage>("/api/cases?pageSize=200", role, agency);
+        await GetJson<CaseDetails>($"/api/cases/{caseId}", role, status, agency: agency);
+        var list = await GetJson<CasePage>("/api/cases?pageSize=200", role, agency: agency);
         (list.Items.Any(x => x.CaseId == caseId) ? 200 : 404).ShouldBe(status);
     }
 
@@ -90,10 +78,10 @@ public class need_to_know(AppFixture fixture) : IntegrationContext(fixture)
         await Refused($"/api/cases/{caseId}/restriction/lifting", new { reason = "not restricted" }, 409, caseId, more: Leader);
         await Accepted($"/api/cases/{caseId}/restriction", new { reason = "Informant protection" }, Leader);
         await Refused($"/api/cases/{caseId}/restriction", new { reason = "again" }, 409, caseId, more: Leader);
-        await Read<CaseDetails>($"/api/cases/{caseId}", Roles.Analyst, Foreign, 404);
+        await GetJson<CaseDetails>($"/api/cases/{caseId}", Roles.Analyst, 404, agency: Foreign);
 
         await Accepted($"/api/cases/{caseId}/restriction/lifting", new { reason = "Trial is public" }, Leader);
-        (await Read<CaseDetails>($"/api/cases/{caseId}", Roles.Analyst, Foreign)).Restricted.ShouldBeFalse();
+        (await GetJson<CaseDetails>($"/api/cases/{caseId}", Roles.Analyst, agency: Foreign)).Restricted.ShouldBeFalse();
     }
 
     [Fact]
@@ -106,41 +94,41 @@ public class need_to_know(AppFixture fixture) : IntegrationContext(fixture)
         var (_, hiddenPerson) = await RestrictedCase($"Liang {marker}");
         await ProjectionsCaughtUp();
 
-        var foreignView = await Read<DefendantProfile>($"/api/defendants/{person}", Roles.Analyst, Foreign);
+        var foreignView = await GetJson<DefendantProfile>($"/api/defendants/{person}", Roles.Analyst, agency: Foreign);
         foreignView.Cases.Select(c => c.CaseId).ShouldBe([open]);
         foreignView.Names.ShouldBe([$"Sun {marker}"]);
         foreignView.Aliases.ShouldBe([$"Open {marker}"], "the alias recorded only in the restricted case stays hidden");
-        await Read<DefendantProfile>($"/api/defendants/{hiddenPerson}", Roles.Analyst, Foreign, 404);
+        await GetJson<DefendantProfile>($"/api/defendants/{hiddenPerson}", Roles.Analyst, 404, agency: Foreign);
 
-        var ownView = await Read<DefendantProfile>($"/api/defendants/{person}", Roles.Analyst, Lead);
+        var ownView = await GetJson<DefendantProfile>($"/api/defendants/{person}", Roles.Analyst, agency: Lead);
         ownView.Cases.Select(c => c.CaseId).ShouldBe([restricted, open], ignoreOrder: true);
 
-        (await Read<DefendantPage>($"/api/defendants?name=liang {marker}", Roles.Analyst, Foreign)).Items.ShouldBeEmpty();
-        (await Read<DefendantPage>($"/api/defendants?name=sun {marker} alias", Roles.Analyst, Foreign)).Items.ShouldBeEmpty();
-        (await Read<DefendantPage>($"/api/defendants?name=liang {marker}", Roles.Auditor, Foreign)).Items.Single().DefendantId.ShouldBe(hiddenPerson);
+        (await GetJson<DefendantPage>($"/api/defendants?name=liang {marker}", Roles.Analyst, agency: Foreign)).Items.ShouldBeEmpty();
+        (await GetJson<DefendantPage>($"/api/defendants?name=sun {marker} alias", Roles.Analyst, agency: Foreign)).Items.ShouldBeEmpty();
+        (await GetJson<DefendantPage>($"/api/defendants?name=liang {marker}", Roles.Auditor, agency: Foreign)).Items.Single().DefendantId.ShouldBe(hiddenPerson);
     }
 
     [Fact]
     public async Task restricted_cases_count_in_the_totals_only_for_those_who_may_see_them()
     {
         await ProjectionsCaughtUp();
-        var foreignBefore = await Read<StatsView>("/api/stats", Roles.Analyst, Foreign);
-        var auditorBefore = await Read<StatsView>("/api/stats", Roles.Auditor, Foreign);
+        var foreignBefore = await GetJson<StatsView>("/api/stats", Roles.Analyst, agency: Foreign);
+        var auditorBefore = await GetJson<StatsView>("/api/stats", Roles.Auditor, agency: Foreign);
 
         await RestrictedCase("Zhou Restricted");
         await ProjectionsCaughtUp();
 
-        var foreignAfter = await Read<StatsView>("/api/stats", Roles.Analyst, Foreign);
+        var foreignAfter = await GetJson<StatsView>("/api/stats", Roles.Analyst, agency: Foreign);
         foreignAfter.Cases.Open.ShouldBe(foreignBefore.Cases.Open);
         foreignAfter.Defendants.ShouldBe(foreignBefore.Defendants);
         foreignAfter.SeizuresGrams.GetValueOrDefault("restricted substance").ShouldBe(foreignBefore.SeizuresGrams.GetValueOrDefault("restricted substance"));
 
-        var auditorAfter = await Read<StatsView>("/api/stats", Roles.Auditor, Foreign);
+        var auditorAfter = await GetJson<StatsView>("/api/stats", Roles.Auditor, agency: Foreign);
         (auditorAfter.Cases.Open - auditorBefore.Cases.Open).ShouldBe(1);
         (auditorAfter.Defendants - auditorBefore.Defendants).ShouldBe(1);
         (auditorAfter.SeizuresGrams["restricted substance"] - auditorBefore.SeizuresGrams.GetValueOrDefault("restricted substance")).ShouldBe(7000m);
 
-        var leadAfter = await Read<StatsView>("/api/stats", Roles.Analyst, Lead);
+        var leadAfter = await GetJson<StatsView>("/api/stats", Roles.Analyst, agency: Lead);
         leadAfter.SeizuresGrams["restricted substance"].ShouldBe(auditorAfter.SeizuresGrams["restricted substance"]);
     }
 }

@@ -88,15 +88,17 @@ public abstract class IntegrationContext(AppFixture fixture)
     /// <summary>Lets the asynchronous projections (defendants, stats) catch up with every committed event.</summary>
     protected Task ProjectionsCaughtUp() => Host.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
 
-    protected async Task<T> GetJson<T>(string url, string role = Roles.Analyst, int status = 200)
+    /// <param name="agency">the reader's agency, for need-to-know; the fixture's default agency when null</param>
+    /// <returns>the answer when it is a 200, else default (the status has been checked)</returns>
+    protected async Task<T> GetJson<T>(string url, string role = Roles.Analyst, int status = 200, string? agency = null)
     {
         var result = await Host.Scenario(x =>
         {
             x.Get.Url(url);
-            x.WithBearerToken(fixture.TokenFor(role));
+            x.WithBearerToken(agency is null ? fixture.TokenFor(role) : fixture.TokenFor(role, $"{role}-of-{agency}", agency));
             x.StatusCodeShouldBe(status);
         });
-        return Read<T>(result);
+        return status == 200 ? Read<T>(result) : default!;
     }
 
     protected static T Read<T>(IScenarioResult result) => JsonSerializer.Deserialize<T>(result.ReadAsText(), Json)!;
