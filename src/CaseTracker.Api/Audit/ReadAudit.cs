@@ -26,17 +26,25 @@ public class ReadRecord
 }
 
 /// <summary>
-/// Records every authorised read of <c>/api</c> in PostgreSQL, once the answer is known. Refused
-/// reads are already in the request log; what auditors need is who saw what.
+/// Records every authorised read of <c>/api</c> in PostgreSQL before the first byte of the answer
+/// leaves, so no reader holds data whose read is not yet on record. Refused reads are already in
+/// the request log; what auditors need is who saw what.
 /// </summary>
 public sealed class ReadAudit(RequestDelegate next, ILogger<ReadAudit> logger)
 {
-    public async Task InvokeAsync(HttpContext http, IDocumentStore store, TimeProvider clock)
+    public Task InvokeAsync(HttpContext http, IDocumentStore store, TimeProvider clock)
     {
-        await next(http);
+        if (HttpMethods.IsGet(http.Request.Method) && http.Request.Path.StartsWithSegments("/api"))
+        {
+            http.Response.OnStarting(() => Record(http, store, clock));
+        }
 
-        if (!HttpMethods.IsGet(http.Request.Method) || !http.Request.Path.StartsWithSegments("/api")
-            || http.Response.StatusCode >= 400 || http.User.FindFirst(ActorClaims.User)?.Value is not { } user)
+        return next(http);
+    }
+
+    private async Task Record(HttpContext http, IDocumentStore store, TimeProvider clock)
+    {
+        if (http.Response.StatusCode >= 400 || http.User.FindFirst(ActorClaims.User)?.Value is not { } user)
         {
             return;
         }
@@ -65,7 +73,8 @@ public sealed class ReadAudit(RequestDelegate next, ILogger<ReadAudit> logger)
         }
         catch (Exception e) when (WriteConflicts.IsDatabaseUnavailable(e))
         {
-            // The reader already has the answer; losing the record must at least be loud.
+            // Withholding the answer would turn an outage of the log into an outage of reads;
+            // losing the record must at least be loud.
             logger.LogError(e, "Could not record a read of {Path} by {User}", record.Path, record.User);
         }
     }
