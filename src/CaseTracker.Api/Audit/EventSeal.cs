@@ -1,8 +1,10 @@
+using System.Collections.Concurrent;
 using CaseTracker.Api.Cases;
 using CaseTracker.Api.Idempotency;
 using CaseTracker.Api.Storage;
 using JasperFx.Events;
 using Marten;
+using Marten.Services;
 
 namespace CaseTracker.Api.Audit;
 
@@ -13,13 +15,15 @@ namespace CaseTracker.Api.Audit;
 /// </summary>
 public sealed class EventSeal(AuditKey key) : DocumentSessionListenerBase
 {
+    private readonly ChainHeads _heads = new();
+
     public override async Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token)
     {
         foreach (var stream in session.PendingChanges.Streams())
         {
             if (stream.Events.Count == 0) continue;
 
-            var previous = await PreviousHash(session, stream, token);
+            var previous = await PreviousHash(session, stream, _heads, token);
             foreach (var e in stream.Events)
             {
                 previous = Seal(session, e, previous);
@@ -55,7 +59,20 @@ public sealed class EventSeal(AuditKey key) : DocumentSessionListenerBase
             e.Version));
     }
 
-    private static async Task<string> PreviousHash(IDocumentSession session, StreamAction stream, CancellationToken token)
+    public override Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
+    {
+        foreach (var stream in commit.GetStreams())
+        {
+            if (stream.Events.Count > 0 && stream.Events[^1] is { } last && last.GetHeader(EventHeaders.Hash) is { } hash)
+            {
+                _heads.Remember(stream.Id, last.Version, hash.ToString()!);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static async Task<string> PreviousHash(IDocumentSession session, StreamAction stream, ChainHeads heads, CancellationToken token)
     {
         if (stream.ActionType == StreamActionType.Start) return HashChain.Genesis;
 
@@ -64,11 +81,34 @@ public sealed class EventSeal(AuditKey key) : DocumentSessionListenerBase
         var expected = stream.ExpectedVersionOnServer
                        ?? throw new InvalidOperationException($"Appends to case {stream.Id} must name the version they expect.");
         if (expected == 0) return HashChain.Genesis;
+        if (heads.Find(stream.Id, expected) is { } remembered) return remembered;
 
         var found = await session.QueryAsync<string>(
             $"select headers ->> '{EventHeaders.Hash}' from {StoreConfiguration.Schema}.mt_events where stream_id = ? and version = ?",
             token, stream.Id, expected);
         return found.SingleOrDefault()
                ?? throw new InvalidOperationException($"Case {stream.Id} has no sealed event at version {expected}.");
+    }
+}
+
+/// <summary>
+/// The hash at the head of each case stream this node sealed recently, remembered once the commit
+/// succeeded so that the next append need not read it back (one round trip of seven per command).
+/// An entry answers only for the exact version it was committed at, so a stream another node has
+/// appended to since is a miss and is read from the database, never linked to a stale head.
+/// </summary>
+internal sealed class ChainHeads
+{
+    private const int Capacity = 10_000;
+    private readonly ConcurrentDictionary<Guid, (long Version, string Hash)> _heads = new();
+
+    public string? Find(Guid streamId, long version) =>
+        _heads.TryGetValue(streamId, out var head) && head.Version == version ? head.Hash : null;
+
+    public void Remember(Guid streamId, long version, string hash)
+    {
+        // Forgetting everything at once is crude but safe: a miss costs one query.
+        if (_heads.Count >= Capacity) _heads.Clear();
+        _heads[streamId] = (version, hash);
     }
 }

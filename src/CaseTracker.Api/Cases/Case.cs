@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using JasperFx.Events;
 
 namespace CaseTracker.Api.Cases;
@@ -340,4 +341,14 @@ public class Case
 /// <param name="Detail">what later rules compare against: a sentence's current kind, the kind a commutation
 /// changed its sentence from, a link's target and relation</param>
 /// <param name="Version">the stream version of the event that recorded the entry</param>
-public record CaseEntry(EntryKind Kind, Guid? ParentId, Guid? DefendantId, string? Detail, long Version, bool Retracted = false);
+/// <remarks>
+/// Every command loads and saves the whole write model, so defaults are left out of its JSON: most
+/// entries are tips and seizures with no parent, person or detail, and the document shrinks by half.
+/// </remarks>
+public record CaseEntry(
+    EntryKind Kind,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] Guid? ParentId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] Guid? DefendantId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] string? Detail,
+    long Version,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Retracted = false);

@@ -1,6 +1,7 @@
 using CaseTracker.Api.Audit;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Http;
+using CaseTracker.Api.Storage;
 using JasperFx.Events;
 using Marten;
 using Marten.Events.Aggregation;
@@ -123,6 +124,11 @@ public record CaseLink(Guid LinkId, Guid LinkedCaseId, string Relation, string N
 /// </summary>
 public partial class CaseDetailsProjection : SingleStreamProjection<CaseDetails, Guid>
 {
+    public CaseDetailsProjection()
+    {
+        Options.BatchSize = StoreConfiguration.ProjectionBatchSize;
+    }
+
     public override CaseDetails? Evolve(CaseDetails? snapshot, Guid id, IEvent e)
     {
         var details = snapshot ?? new CaseDetails { CaseId = id };

@@ -81,6 +81,7 @@ public partial class DefendantProfileProjection : MultiStreamProjection<Defendan
 {
     public DefendantProfileProjection()
     {
+        Options.BatchSize = StoreConfiguration.ProjectionBatchSize;
         Identities<ICaseEvent>(e => Concerning(e) is { } id ? [id] : []);
     }
 

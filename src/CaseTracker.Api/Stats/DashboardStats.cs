@@ -96,6 +96,7 @@ public partial class DashboardStatsProjection : MultiStreamProjection<DashboardS
 {
     public DashboardStatsProjection()
     {
+        Options.BatchSize = StoreConfiguration.ProjectionBatchSize;
         Identity<ICaseEvent>(_ => DashboardStats.AllCases);
     }
 

@@ -5,6 +5,8 @@ using CaseTracker.Api.Cases;
 using CaseTracker.Api.Defendants;
 using CaseTracker.Api.Storage;
 using CaseTracker.Tests.Support;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Shouldly;
 using Xunit;
@@ -196,6 +198,34 @@ public class auditing_a_case(AppFixture fixture) : IntegrationContext(fixture)
         exitCode.ShouldNotBe(0);
         output.ShouldContain($"INVALID case {broken} at version 2");
         output.ShouldNotContain(intact.ToString());
+    }
+
+    [Fact]
+    public async Task an_append_from_another_node_in_between_is_chained_to_and_not_skipped()
+    {
+        var caseId = await OpenCase();
+        await Accepted($"/api/cases/{caseId}/tips", Commands.Tip());
+        var before = await Integrity(caseId);
+
+        // A second API node: its own store and seal, so this node's memory of the chain's head is stale.
+        var key = Host.Services.GetRequiredService<AuditKey>();
+        using (var otherNode = DocumentStore.For(opts => opts.ConfigureCaseTracker(Fixture.ConnectionString, new EventSeal(key))))
+        {
+            await using var session = otherNode.LightweightSession();
+            session.LastModifiedBy = "node-b";
+            var stream = await session.Events.FetchForExclusiveWriting<CaseTracker.Api.Cases.Case>(caseId);
+            stream.AppendOne(new TipReceived(Guid.NewGuid(), "Interpol", DateTimeOffset.Parse("2018-08-02T09:00:00+08:00"), "Second node", null, null));
+            await session.SaveChangesAsync();
+        }
+
+        await Accepted($"/api/cases/{caseId}/tips", Commands.Tip());
+
+        before.Events.ShouldBe(2);
+        var report = await Integrity(caseId);
+        report.Valid.ShouldBeTrue(report.Reason);
+        report.Events.ShouldBe(4);
+        var history = await History(caseId);
+        history[3].PreviousHash.ShouldBe(history[2].Hash);
     }
 
     /// <summary>As a superuser who has switched off triggers for the session.</summary>
