@@ -39,18 +39,25 @@ public static class Telemetry
     {
         services.AddSingleton<CaseTrackerMetrics>();
         services.AddHostedService<ProjectionLagProbe>();
-        services.AddOpenTelemetry()
+        var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("casetracker-api"))
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter(MeterName, "Wolverine*", "Marten*", "Npgsql")
-                .AddPrometheusExporter())
-            .WithTracing(tracing =>
-            {
-                tracing.AddAspNetCoreInstrumentation().AddSource("Wolverine*", "Marten*").AddNpgsql();
-                if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"))) tracing.AddOtlpExporter();
-            });
+                .AddPrometheusExporter());
+
+        // Only with somewhere to send them: a listener without an exporter still builds a span for
+        // the request, the handler, the session and each of a command's seven statements.
+        if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT")))
+        {
+            telemetry.WithTracing(tracing => tracing
+                .AddAspNetCoreInstrumentation()
+                .AddSource("Wolverine*", "Marten*")
+                .AddNpgsql()
+                .AddOtlpExporter());
+        }
+
         return services;
     }
 

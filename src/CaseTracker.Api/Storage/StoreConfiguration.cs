@@ -39,6 +39,9 @@ public static class StoreConfiguration
         // Inline: an officer reads the case they just wrote to (read-your-writes).
         opts.Projections.Add<CaseDetailsProjection>(ProjectionLifecycle.Inline);
         opts.Schema.For<CaseDetails>()
+            // A column of its own: need-to-know filters on it in every list, search and total, and
+            // reading it from the JSON meant decompressing every case document on each of them.
+            .Duplicate(x => x.Restricted)
             .UniqueIndex(x => x.Reference)
             .Index(x => x.Status)
             .Index(x => x.OpenedAt);
