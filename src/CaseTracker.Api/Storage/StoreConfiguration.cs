@@ -76,15 +76,18 @@ public static class StoreConfiguration
     /// </summary>
     public static string Tuned(string connectionString)
     {
+        // Keys as written, empty values included ("Options=" turns the startup options off).
+        var given = connectionString.Split(';')
+            .Select(part => part.Split('=')[0].Replace(" ", "", StringComparison.Ordinal))
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
-        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)
-            && !connectionString.Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
+        if (!given.Contains("MaxAutoPrepare") && !given.Contains("AutoPrepareMinUsages"))
         {
             builder.MaxAutoPrepare = 64;
             builder.AutoPrepareMinUsages = 2;
         }
 
-        if (string.IsNullOrEmpty(builder.Options))
+        if (!given.Contains("Options"))
         {
             builder.Options = "-c default_toast_compression=lz4";
         }

@@ -20,6 +20,11 @@ public class connection_tuning(AppFixture fixture) : IntegrationContext(fixture)
             "Host=db;Database=casetracker;Max Auto Prepare=0;Options=-c default_toast_compression=pglz"));
         own.MaxAutoPrepare.ShouldBe(0);
         own.Options.ShouldBe("-c default_toast_compression=pglz");
+
+        // What PgBouncer in transaction mode needs: no prepared statements and no startup options.
+        var bare = new NpgsqlConnectionStringBuilder(StoreConfiguration.Tuned("Host=db;MaxAutoPrepare=0;Options="));
+        bare.MaxAutoPrepare.ShouldBe(0);
+        bare.Options.ShouldBeNullOrEmpty();
     }
 
     [Fact]
