@@ -23,11 +23,11 @@ public sealed class EventSeal(AuditKey key) : DocumentSessionListenerBase
         {
             if (stream.Events.Count == 0) continue;
 
-            var previous = await PreviousHash(session, stream, _heads, token);
+            var previous = await PreviousHash(session, stream, token);
             foreach (var e in stream.Events)
             {
                 previous = Seal(session, e, previous);
-                Remember(session, stream, e);
+                RecordIdempotencyKey(session, stream, e);
             }
         }
     }
@@ -46,7 +46,7 @@ public sealed class EventSeal(AuditKey key) : DocumentSessionListenerBase
         return hash;
     }
 
-    private static void Remember(IDocumentSession session, StreamAction stream, IEvent e)
+    private static void RecordIdempotencyKey(IDocumentSession session, StreamAction stream, IEvent e)
     {
         if (e.GetHeader(EventHeaders.IdempotencyKey) is not { } idempotencyKey || e.UserName is null) return;
 
@@ -63,16 +63,16 @@ public sealed class EventSeal(AuditKey key) : DocumentSessionListenerBase
     {
         foreach (var stream in commit.GetStreams())
         {
-            if (stream.Events.Count > 0 && stream.Events[^1] is { } last && last.GetHeader(EventHeaders.Hash) is { } hash)
+            if (stream.Events.Count > 0 && stream.Events[^1].GetHeader(EventHeaders.Hash) is { } hash)
             {
-                _heads.Remember(stream.Id, last.Version, hash.ToString()!);
+                _heads.Remember(stream.Id, stream.Events[^1].Version, hash.ToString()!);
             }
         }
 
         return Task.CompletedTask;
     }
 
-    private static async Task<string> PreviousHash(IDocumentSession session, StreamAction stream, ChainHeads heads, CancellationToken token)
+    private async Task<string> PreviousHash(IDocumentSession session, StreamAction stream, CancellationToken token)
     {
         if (stream.ActionType == StreamActionType.Start) return HashChain.Genesis;
 
@@ -81,7 +81,7 @@ public sealed class EventSeal(AuditKey key) : DocumentSessionListenerBase
         var expected = stream.ExpectedVersionOnServer
                        ?? throw new InvalidOperationException($"Appends to case {stream.Id} must name the version they expect.");
         if (expected == 0) return HashChain.Genesis;
-        if (heads.Find(stream.Id, expected) is { } remembered) return remembered;
+        if (_heads.Find(stream.Id, expected) is { } remembered) return remembered;
 
         var found = await session.QueryAsync<string>(
             $"select headers ->> '{EventHeaders.Hash}' from {StoreConfiguration.Schema}.mt_events where stream_id = ? and version = ?",

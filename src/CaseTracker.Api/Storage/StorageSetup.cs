@@ -1,6 +1,5 @@
 using CaseTracker.Api.Audit;
 using Marten;
-using Npgsql;
 using Wolverine.Marten;
 
 namespace CaseTracker.Api.Storage;
@@ -32,10 +31,7 @@ public static class StorageSetup
         return services;
     }
 
-    /// <summary>
-    /// <c>ConnectionStrings:CaseTracker</c>, with a short connect timeout unless one is given, so that
-    /// a request meets an unreachable database as a prompt 503 rather than a hang.
-    /// </summary>
+    /// <summary><c>ConnectionStrings:CaseTracker</c>; the defaults added to it are in <see cref="StoreConfiguration.Tuned"/>.</summary>
     public static string ConnectionString(IConfiguration configuration, IHostEnvironment environment)
     {
         var configured = configuration.GetConnectionString("CaseTracker");
@@ -46,12 +42,6 @@ public static class StorageSetup
                 "ConnectionStrings:CaseTracker (env ConnectionStrings__CaseTracker) is not set; ops/run sets it for you.");
         }
 
-        var builder = new NpgsqlConnectionStringBuilder(configured);
-        if (!configured.Contains("timeout", StringComparison.OrdinalIgnoreCase))
-        {
-            builder.Timeout = 5;
-        }
-
-        return builder.ConnectionString;
+        return configured;
     }
 }
