@@ -76,13 +76,17 @@ public static class Baselines
         await command.ExecuteNonQueryAsync();
     }
 
-    /// <summary>The read model by id, with nothing in between: the baseline for reading a case.</summary>
+    /// <summary>The stored case (its header and entry rows) in one round trip, with nothing in between: the baseline for reading a case.</summary>
     public static async Task RawSelect(string connectionString, Guid caseId)
     {
-        await using var command = Source(connectionString).CreateCommand($"select data from {StoreConfiguration.Schema}.mt_doc_casedetails where id = $1");
-        command.Parameters.AddWithValue(caseId);
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync()) reader.GetString(0);
+        await using var batch = Source(connectionString).CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"select data from {StoreConfiguration.Schema}.mt_doc_caseheader where id = $1") { Parameters = { new() { Value = caseId } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"select data from {StoreConfiguration.Schema}.mt_doc_casedetailsentry where case_id = $1") { Parameters = { new() { Value = caseId } } });
+        await using var reader = await batch.ExecuteReaderAsync();
+        do
+        {
+            while (await reader.ReadAsync()) reader.GetString(0);
+        } while (await reader.NextResultAsync());
     }
 
     public static async Task<long> EventCount(string connectionString)

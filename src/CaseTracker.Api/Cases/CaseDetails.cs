@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using CaseTracker.Api.Audit;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Http;
@@ -12,10 +13,15 @@ using Wolverine.Http;
 
 namespace CaseTracker.Api.Cases;
 
-/// <summary>The case as officers, analysts and auditors read it: every live entry, with totals.</summary>
-public class CaseDetails
+/// <summary>
+/// The case as officers, analysts and auditors read it: every live entry, with totals. It is not
+/// stored whole: a command would then load and rewrite a document that grows with the case. It is
+/// kept as a <see cref="CaseHeader"/> and one <see cref="CaseDetailsEntry"/> per live entry, and
+/// put together on each read (<see cref="Assemble"/>); time travel folds it from the events instead
+/// (<see cref="Evolve"/>). A test holds the two to the same answer.
+/// </summary>
+public partial class CaseDetails
 {
-    [Identity]
     public Guid CaseId { get; set; }
     public long Version { get; set; }
     public string Reference { get; set; } = "";
@@ -117,19 +123,55 @@ public record CaseReferralOutcome(
 
 public record CaseLink(Guid LinkId, Guid LinkedCaseId, string Relation, string Note, DateTimeOffset LinkedAt);
 
-/// <summary>
-/// Folds a case stream into <see cref="CaseDetails"/>. Inline, so an officer reads what they just
-/// wrote; every value comes from the events, so a rebuild or a fold up to any version gives the
-/// same document.
-/// </summary>
-public partial class CaseDetailsProjection : SingleStreamProjection<CaseDetails, Guid>
+public partial class CaseDetails
 {
-    public CaseDetailsProjection()
+    /// <summary>The case from its header and its live entries, as stored by the inline projections.</summary>
+    public static CaseDetails Assemble(CaseHeader header, IEnumerable<CaseDetailsEntry> entries)
     {
-        Options.BatchSize = StoreConfiguration.ProjectionBatchSize;
+        var details = new CaseDetails
+        {
+            CaseId = header.CaseId,
+            Version = header.Version,
+            Reference = header.Reference,
+            Title = header.Title,
+            Status = header.Status,
+            Restricted = header.Restricted,
+            LeadAgency = header.LeadAgency,
+            Jurisdiction = header.Jurisdiction,
+            PartnerAgencies = [.. header.PartnerAgencies],
+            OpenedAt = header.OpenedAt,
+            ClosedAt = header.ClosedAt,
+            Disposition = header.Disposition,
+            LastOccurredAt = header.LastOccurredAt,
+        };
+
+        // Entries in the order they were recorded, as the fold adds them; commutations and outcomes
+        // after the sentence or referral they belong to.
+        var ordered = entries.OrderBy(x => x.Version).ToList();
+        var commutations = ordered.Where(x => x.Commutation is not null).ToLookup(x => x.ParentId, x => x.Commutation!);
+        var outcomes = ordered.Where(x => x.Outcome is not null).ToLookup(x => x.ParentId, x => x.Outcome!);
+        foreach (var entry in ordered)
+        {
+            if (entry.Tip is { } tip) details.Tips.Add(tip);
+            if (entry.Defendant is { } defendant) details.Defendants.Add(defendant);
+            if (entry.Arrest is { } arrest) details.Arrests.Add(arrest);
+            if (entry.Seizure is { } seizure) details.Seizures.Add(seizure);
+            if (entry.Charge is { } charge) details.Charges.Add(charge);
+            if (entry.Verdict is { } verdict) details.Verdicts.Add(verdict);
+            if (entry.Sentence is { } sentence) details.Sentences.Add(sentence with { Commutations = [.. commutations[sentence.SentenceId]] });
+            if (entry.Referral is { } referral) details.Referrals.Add(referral with { Outcomes = [.. outcomes[referral.ReferralId]] });
+            if (entry.Link is { } link) details.Links.Add(link);
+        }
+
+        details.Defendants = [.. details.Defendants.Select(d => d with { Status = DefendantStatus.Of(details, d.DefendantId) })];
+        return details;
     }
 
-    public override CaseDetails? Evolve(CaseDetails? snapshot, Guid id, IEvent e)
+    /// <summary>
+    /// One event folded into the case. Every value comes from the events, so a fold up to any
+    /// version, and the stored header and entries, give the same case.
+    /// </summary>
+    public static CaseDetails Evolve(CaseDetails? snapshot, Guid id, IEvent e)
     {
         var details = snapshot ?? new CaseDetails { CaseId = id };
         switch (e.Data)
@@ -294,14 +336,21 @@ public static class GetCaseEndpoint
 
     private static async Task<CaseDetails?> Load(IQuerySession session, Guid caseId, TimeTravel travel, CancellationToken ct)
     {
-        if (travel.Version is { } version) return await session.Events.AggregateStreamAsync<CaseDetails>(caseId, version: version, token: ct);
-        if (travel.KnownAt is { } knownAt) return await session.Events.AggregateStreamAsync<CaseDetails>(caseId, timestamp: knownAt, token: ct);
-        if (travel.AsOf is null) return await session.LoadAsync<CaseDetails>(caseId, ct);
+        if (!travel.IsPresent)
+        {
+            var batch = session.CreateBatchQuery();
+            var header = batch.Load<CaseHeader>(caseId);
+            var entries = batch.Query<CaseDetailsEntry>().Where(x => x.CaseId == caseId).ToList();
+            await batch.Execute(ct);
+            return await header is { } found ? CaseDetails.Assemble(found, await entries) : null;
+        }
 
-        var happened = (await session.Events.FetchStreamAsync(caseId, token: ct)).Where(e => travel.HadHappened(e.Data)).ToList();
-        if (happened.Count == 0) return null;
-
-        var aggregator = ((DocumentStore)session.DocumentStore).Options.Projections.AggregatorFor<CaseDetails>();
-        return await aggregator.BuildAsync(happened, session, null, ct);
+        IReadOnlyList<IEvent> events = travel switch
+        {
+            { Version: { } version } => await session.Events.FetchStreamAsync(caseId, version, token: ct),
+            { KnownAt: { } knownAt } => await session.Events.FetchStreamAsync(caseId, timestamp: knownAt, token: ct),
+            _ => [.. (await session.Events.FetchStreamAsync(caseId, token: ct)).Where(e => travel.HadHappened(e.Data))]
+        };
+        return events.Aggregate((CaseDetails?)null, (details, e) => CaseDetails.Evolve(details, caseId, e));
     }
 }

@@ -8,7 +8,7 @@ using Wolverine.Http;
 
 namespace CaseTracker.Api.Cases;
 
-/// <summary>One line of the case list, read from the <see cref="CaseDetails"/> documents.</summary>
+/// <summary>One line of the case list, read from the <see cref="CaseHeader"/> documents.</summary>
 public record CaseSummary(
     Guid CaseId, string Reference, string Title, string Status, string LeadAgency, string Jurisdiction,
     DateTimeOffset OpenedAt, DateTimeOffset? ClosedAt, DateTimeOffset LastOccurredAt, long Version);
@@ -36,7 +36,7 @@ public static class ListCasesEndpoint
         var size = Math.Min(pageSize ?? 50, MaxPageSize);
         var number = page ?? 1;
 
-        IQueryable<CaseDetails> query = session.Query<CaseDetails>().VisibleTo(http.User);
+        IQueryable<CaseHeader> query = session.Query<CaseHeader>().VisibleTo(http.User);
         if (status is not null) query = query.Where(x => x.Status == status);
         if (reference is not null)
         {
@@ -45,7 +45,7 @@ public static class ListCasesEndpoint
         }
 
         var found = await query
-            .OrderByDescending(x => x.OpenedAt).ThenBy(x => x.Reference)
+            .OrderByDescending(x => x.OpenedInstant).ThenBy(x => x.Reference)
             .Select(x => new CaseSummary(x.CaseId, x.Reference, x.Title, x.Status, x.LeadAgency, x.Jurisdiction,
                 x.OpenedAt, x.ClosedAt, x.LastOccurredAt, x.Version))
             .ToPagedListAsync(number, size, ct);

@@ -8,7 +8,7 @@ namespace CaseTracker.Api.Cases;
 public static class CaseVisibility
 {
     /// <summary>The cases a user may see: all for auditors and admins; else unrestricted ones and their agency's own.</summary>
-    public static IQueryable<CaseDetails> VisibleTo(this IQueryable<CaseDetails> cases, ClaimsPrincipal user)
+    public static IQueryable<CaseHeader> VisibleTo(this IQueryable<CaseHeader> cases, ClaimsPrincipal user)
     {
         if (CaseAccess.SeesEverything(user)) return cases;
         var agency = CaseAccess.AgencyOf(user) ?? "";
@@ -20,7 +20,7 @@ public static class CaseVisibility
     {
         if (CaseAccess.SeesEverything(user)) return [];
         var agency = CaseAccess.AgencyOf(user) ?? "";
-        return await session.Query<CaseDetails>()
+        return await session.Query<CaseHeader>()
             .Where(x => x.Restricted && x.LeadAgency != agency && !x.PartnerAgencies.Contains(agency))
             .Select(x => x.CaseId)
             .ToListAsync(ct);

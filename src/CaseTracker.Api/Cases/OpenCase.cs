@@ -37,7 +37,7 @@ public static partial class OpenCaseEndpoint
     public static async Task<ProblemDetails> ValidateAsync(OpenCase command, IQuerySession session, CancellationToken ct)
     {
         var reference = Normalise(command.Reference!);
-        var taken = await session.Query<CaseDetails>().AnyAsync(x => x.Reference == reference, ct);
+        var taken = await session.Query<CaseHeader>().AnyAsync(x => x.Reference == reference, ct);
         return taken ? Problems.Conflict($"A case with reference {reference} already exists.") : WolverineContinue.NoProblems;
     }
 

@@ -16,7 +16,7 @@ public static class StoreConfiguration
 
     /// <summary>
     /// Events per page when the daemon runs a projection, live or in a rebuild. Marten's default of
-    /// 500 left a rebuild of <see cref="CaseDetails"/> at a third of this speed: cases are short and
+    /// 500 left a rebuild of the case read model at a third of this speed: cases are short and
     /// events small, so per-page overhead dominated (docs/benchmarks.md).
     /// </summary>
     public const int ProjectionBatchSize = 5_000;
@@ -36,15 +36,23 @@ public static class StoreConfiguration
         // The write model, inline so deciders never read a stale case.
         opts.Projections.Snapshot<Case>(SnapshotLifecycle.Inline);
 
-        // Inline: an officer reads the case they just wrote to (read-your-writes).
-        opts.Projections.Add<CaseDetailsProjection>(ProjectionLifecycle.Inline);
-        opts.Schema.For<CaseDetails>()
-            // A column of its own: need-to-know filters on it in every list, search and total, and
-            // reading it from the JSON meant decompressing every case document on each of them.
+        // Inline: an officer reads the case they just wrote to (read-your-writes). The case is kept
+        // as a header and one row per entry, so that a command writes two small rows rather than
+        // rewriting a document that grows with the case (docs/benchmarks.md).
+        opts.Projections.Add<CaseHeaderProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add(new CaseDetailsEntriesProjection(), ProjectionLifecycle.Inline);
+
+        // Every indexed value is a column of its own, none an expression over the JSON. Need-to-know
+        // filters on Restricted in every list, search and total, and reading it from the JSON meant
+        // decompressing every case document each time. And with no index over the data column, a
+        // command's rewrite of the header can be a HOT update: PostgreSQL neither re-evaluates index
+        // expressions on the new document nor adds an entry to every index.
+        opts.Schema.For<CaseHeader>()
             .Duplicate(x => x.Restricted)
-            .UniqueIndex(x => x.Reference)
-            .Index(x => x.Status)
-            .Index(x => x.OpenedAt);
+            .Duplicate(x => x.Reference, configure: index => index.IsUnique = true)
+            .Duplicate(x => x.Status)
+            .Duplicate(x => x.OpenedInstant, pgType: "timestamp with time zone", dbType: NpgsqlTypes.NpgsqlDbType.TimestampTz);
+        opts.Schema.For<CaseDetailsEntry>().Duplicate(x => x.CaseId);
 
         // Asynchronous: they span streams. The daemon runs each on exactly one node (Wolverine places
         // it) and they trail the commit by the daemon's polling interval; see docs/projections.md.

@@ -28,15 +28,15 @@ public class connection_tuning(AppFixture fixture) : IntegrationContext(fixture)
     }
 
     [Fact]
-    public async Task a_case_document_large_enough_to_be_compressed_is_compressed_with_lz4()
+    public async Task a_write_model_large_enough_to_be_compressed_is_compressed_with_lz4()
     {
         var caseId = await OpenCase();
-        for (var i = 0; i < 20; i++) await Accepted($"/api/cases/{caseId}/tips", Commands.Tip());
+        for (var i = 0; i < 40; i++) await Accepted($"/api/cases/{caseId}/tips", Commands.Tip());
 
         await using var connection = new NpgsqlConnection(Fixture.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            $"select pg_column_compression(data) from {StoreConfiguration.Schema}.mt_doc_casedetails where id = @id", connection);
+            $"select pg_column_compression(data) from {StoreConfiguration.Schema}.mt_doc_case where id = @id", connection);
         command.Parameters.AddWithValue("id", caseId);
 
         (await command.ExecuteScalarAsync()).ShouldBe("lz4");
