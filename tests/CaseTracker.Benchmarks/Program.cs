@@ -143,7 +143,7 @@ rawRead.Stop();
 var rebuilds = new List<(string Projection, double Seconds)>();
 using (var daemon = await store.BuildProjectionDaemonAsync())
 {
-    foreach (var projection in new[] { typeof(CaseHeaderProjection), typeof(CaseDetailsEntriesProjection), typeof(DefendantProfileProjection), typeof(DashboardStatsProjection) })
+    foreach (var projection in new[] { typeof(CaseHeaderProjection), typeof(CaseDetailsEntriesProjection), typeof(CaseEntriesProjection), typeof(DefendantProfileProjection), typeof(DashboardStatsProjection) })
     {
         var clock = Stopwatch.StartNew();
         await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(10), CancellationToken.None);

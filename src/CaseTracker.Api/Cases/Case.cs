@@ -1,5 +1,9 @@
 using System.Text.Json.Serialization;
+using CaseTracker.Api.Storage;
 using JasperFx.Events;
+using Marten;
+using Marten.Events.Aggregation;
+using Marten.Events.Projections;
 
 namespace CaseTracker.Api.Cases;
 
@@ -257,7 +261,10 @@ public record CaseClosed(DateTimeOffset ClosedAt, string Disposition) : ICaseEve
 
 /// <summary>
 /// The write model: only what the deciders need to accept or refuse a command. The case as
-/// people read it is <see cref="CaseDetails"/>.
+/// people read it is <see cref="CaseDetails"/>. It stays small whatever the case's length, because
+/// every command loads and rewrites it: the people identified and the links are here (most commands
+/// ask about them); every other entry is a <see cref="CaseEntry"/> row, loaded by the few commands
+/// that name one.
 /// </summary>
 public class Case
 {
@@ -270,85 +277,179 @@ public class Case
     /// <summary>The lead and partner agencies: who may see the case while it is restricted.</summary>
     public List<string> Agencies { get; set; } = [];
 
-    /// <summary>Every entry ever recorded on the case, retracted ones included, by entry id.</summary>
-    public Dictionary<Guid, CaseEntry> Entries { get; set; } = [];
+    /// <summary>The people identified in the case and not retracted.</summary>
+    public HashSet<Guid> Defendants { get; set; } = [];
 
-    public static Case Create(CaseOpened e) =>
-        new() { Id = e.CaseId, Reference = e.Reference, Agencies = [e.LeadAgency, .. e.PartnerAgencies] };
+    /// <summary>The standing links, by link id: the linked case and the relation.</summary>
+    public Dictionary<Guid, string> Links { get; set; } = [];
 
-    public void Apply(IEvent<TipReceived> e) => Record(e.Data, e.Version);
-    public void Apply(IEvent<DefendantIdentified> e) => Record(e.Data, e.Version);
-    public void Apply(IEvent<ArrestMade> e) => Record(e.Data, e.Version);
-    public void Apply(IEvent<DrugsSeized> e) => Record(e.Data, e.Version);
-    public void Apply(IEvent<ChargeFiled> e) => Record(e.Data, e.Version);
-    public void Apply(IEvent<VerdictReached> e) => Record(e.Data, e.Version);
-    public void Apply(IEvent<SentenceHanded> e) => Record(e.Data, e.Version, e.Data.Kind);
-
-    public void Apply(IEvent<SentenceCommuted> e)
+    /// <summary>One event folded in. Every event moves the version, whether or not it changes anything else.</summary>
+    public static Case Fold(Case? current, Guid id, IEvent e)
     {
-        Record(e.Data, e.Version, e.Data.FromKind);
-        Change(e.Data.SentenceId, sentence => sentence with { Detail = e.Data.ToKind });
-    }
-
-    public void Apply(IEvent<LeadReferred> e) => Record(e.Data, e.Version);
-    public void Apply(IEvent<ReferralOutcomeReported> e) => Record(e.Data, e.Version);
-    public void Apply(IEvent<CaseLinked> e) => Record(e.Data, e.Version, $"{e.Data.LinkedCaseId}/{e.Data.Relation}");
-
-    public void Apply(EntryRetracted e)
-    {
-        Change(e.EntryId, entry => entry with { Retracted = true });
-
-        // Withdrawing the latest commutation gives the sentence back the kind it had before.
-        if (Entries.TryGetValue(e.EntryId, out var entry) && entry.Kind == EntryKind.Commutation)
+        var next = current ?? new Case { Id = id };
+        switch (e.Data)
         {
-            Change(entry.ParentId!.Value, sentence => sentence with { Detail = entry.Detail });
+            case CaseOpened x:
+                next.Id = x.CaseId;
+                next.Reference = x.Reference;
+                next.Agencies = [x.LeadAgency, .. x.PartnerAgencies];
+                break;
+            case DefendantIdentified x:
+                next.Defendants.Add(x.DefendantId);
+                break;
+            case CaseLinked x:
+                next.Links[x.LinkId] = LinkKey(x.LinkedCaseId, x.Relation);
+                break;
+            case EntryRetracted { Kind: EntryKind.Defendant } x:
+                next.Defendants.Remove(x.EntryId);
+                break;
+            case EntryRetracted { Kind: EntryKind.Link } x:
+                next.Links.Remove(x.EntryId);
+                break;
+            case CaseClosed:
+                next.IsClosed = true;
+                break;
+            case CaseRestricted:
+                next.IsRestricted = true;
+                break;
+            case CaseRestrictionLifted:
+                next.IsRestricted = false;
+                break;
         }
+
+        next.Version = e.Version;
+        return next;
     }
 
-    public void Apply(CaseClosed _) => IsClosed = true;
-    public void Apply(CaseRestricted _) => IsRestricted = true;
-    public void Apply(CaseRestrictionLifted _) => IsRestricted = false;
+    public static string LinkKey(Guid linkedCaseId, string relation) => $"{linkedCaseId}/{relation}";
+}
 
-    private void Record(ICaseEntryEvent e, long version, string? detail = null) =>
-        Entries[e.EntryId] = new CaseEntry(e.Kind, e.ParentId, e.DefendantId, detail, version);
+/// <summary>
+/// Inline, so deciders never read a stale case. An <c>Evolve</c> rather than <c>Apply</c> methods:
+/// Marten hands an aggregation only the event types it has methods for, and the write model must
+/// see every event to keep its version (If-Match and the version a command answers).
+/// </summary>
+public partial class CaseProjection : SingleStreamProjection<Case, Guid>
+{
+    public override Case? Evolve(Case? snapshot, Guid id, IEvent e) => Case.Fold(snapshot, id, e);
+}
 
-    private void Change(Guid id, Func<CaseEntry, CaseEntry> change)
+/// <summary>
+/// What the deciders know about one entry of a case, retracted ones included: one row per entry,
+/// written by <see cref="CaseEntriesProjection"/> in the command's own transaction and read by a
+/// command after it holds the case's stream lock, so it is never stale.
+/// </summary>
+/// <remarks>
+/// <see cref="ParentId"/> is the entry this one depends on (that one cannot be retracted while this
+/// one stands); <see cref="Detail"/> is what later rules compare against: a sentence's kind as
+/// handed down, the kind a commutation made it.
+/// </remarks>
+public class CaseEntry
+{
+    public string Id { get; set; } = "";
+    public Guid CaseId { get; set; }
+    public Guid EntryId { get; set; }
+    public EntryKind Kind { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public Guid? ParentId { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public Guid? DefendantId { get; set; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Detail { get; set; }
+
+    /// <summary>The stream version of the event that recorded the entry.</summary>
+    public long Version { get; set; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool Retracted { get; set; }
+
+    /// <summary>Case and entry: a defendant's entry id is the person's, who may stand in several cases.</summary>
+    public static string IdFor(Guid caseId, Guid entryId) => $"{caseId:N}:{entryId:N}";
+}
+
+/// <summary>
+/// Inline: each entry event stores its row; a retraction stores the row again, marked retracted.
+/// Only stores, never a read or a partial update, so a rebuild in pages gives the same rows.
+/// </summary>
+public partial class CaseEntriesProjection : EventProjection
+{
+    public CaseEntriesProjection()
     {
-        if (Entries.TryGetValue(id, out var entry)) Entries[id] = change(entry);
+        Options.BatchSize = StoreConfiguration.ProjectionBatchSize;
     }
+
+    public override ValueTask ApplyAsync(IDocumentOperations operations, IEvent e, CancellationToken cancellation)
+    {
+        if (Row(e.StreamId, e) is { } row) operations.Store(row);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The row an event stores, if it records or withdraws an entry.</summary>
+    public static CaseEntry? Row(Guid caseId, IEvent e) => e.Data switch
+    {
+        ICaseEntryEvent x => new CaseEntry
+        {
+            Id = CaseEntry.IdFor(caseId, x.EntryId), CaseId = caseId, EntryId = x.EntryId, Kind = x.Kind,
+            ParentId = x.ParentId, DefendantId = x.DefendantId, Version = e.Version,
+            Detail = x switch { SentenceHanded s => s.Kind, SentenceCommuted c => c.ToKind, _ => null },
+        },
+        // A retracted entry has no dependents and answers no rule but "already retracted".
+        EntryRetracted x => new CaseEntry
+        {
+            Id = CaseEntry.IdFor(caseId, x.EntryId), CaseId = caseId, EntryId = x.EntryId, Kind = x.Kind,
+            DefendantId = x.DefendantId, Version = x.EntryVersion, Retracted = true,
+        },
+        _ => null,
+    };
+}
+
+/// <summary>
+/// The entries a command is about, with the entries that depend on them: loaded after the case's
+/// stream lock is held, and handed to the pure deciders.
+/// </summary>
+public sealed class CaseEntries(IReadOnlyList<CaseEntry> rows)
+{
+    public static readonly CaseEntries None = new([]);
+
+    public IReadOnlyList<CaseEntry> Rows => rows;
+
+    /// <summary>The entry with that id, retracted or not, if the case has it.</summary>
+    public CaseEntry? Find(Guid id) => rows.FirstOrDefault(x => x.EntryId == id);
 
     /// <summary>The live (not retracted) entry of that kind with that id, if any.</summary>
-    public CaseEntry? Live(Guid id, EntryKind kind) =>
-        Entries.TryGetValue(id, out var entry) && entry.Kind == kind && !entry.Retracted ? entry : null;
+    public CaseEntry? Live(Guid id, EntryKind kind) => Find(id) is { Retracted: false } entry && entry.Kind == kind ? entry : null;
 
-    public bool HasLive(EntryKind kind, Func<CaseEntry, bool> where) =>
-        Entries.Values.Any(x => x.Kind == kind && !x.Retracted && where(x));
+    /// <summary>The live entries that depend on <paramref name="id"/>, oldest first.</summary>
+    public IEnumerable<CaseEntry> LiveChildren(Guid id) => rows.Where(x => x.ParentId == id && !x.Retracted).OrderBy(x => x.Version);
+
+    /// <summary>A sentence's current kind: that of its latest standing commutation, else as handed down.</summary>
+    public string? CurrentKind(Guid sentenceId) =>
+        LiveChildren(sentenceId).LastOrDefault(x => x.Kind == EntryKind.Commutation)?.Detail ?? Live(sentenceId, EntryKind.Sentence)?.Detail;
 
     /// <summary>
-    /// Entries that would be left dangling if <paramref name="id"/> were withdrawn: those that depend
-    /// on it and, for a commutation, any later commutation of the same sentence.
+    /// Whether withdrawing <paramref name="id"/> would leave entries dangling: those that depend on
+    /// it and, for a commutation, any later commutation of the same sentence.
     /// </summary>
     public bool HasLiveDependents(Guid id)
     {
-        var entry = Entries[id];
-        return Entries.Values.Any(x => !x.Retracted && (x.ParentId == id
-            || (entry.Kind == EntryKind.Commutation && x.Kind == EntryKind.Commutation && x.ParentId == entry.ParentId && x.Version > entry.Version)));
+        var entry = Find(id)!;
+        return LiveChildren(id).Any() || (entry.Kind == EntryKind.Commutation
+            && LiveChildren(entry.ParentId!.Value).Any(x => x.Kind == EntryKind.Commutation && x.Version > entry.Version));
+    }
+
+    /// <summary>
+    /// The entries named, and the live entries depending on them; for a commutation also the other
+    /// commutations of its sentence.
+    /// </summary>
+    public static async Task<CaseEntries> LoadAsync(IQuerySession session, Guid caseId, IEnumerable<Guid> ids, CancellationToken ct)
+    {
+        var named = ids.ToArray();
+        var keys = named.Select(id => CaseEntry.IdFor(caseId, id)).ToArray();
+        var rows = (await session.Query<CaseEntry>()
+            .Where(x => x.CaseId == caseId && (x.Id.IsOneOf(keys) || x.ParentId.IsOneOf(named.Cast<Guid?>().ToArray())))
+            .ToListAsync(ct)).ToList();
+        var sentences = rows.Where(x => x.Kind == EntryKind.Commutation && named.Contains(x.EntryId)).Select(x => x.ParentId).Distinct().ToArray();
+        if (sentences.Length > 0)
+        {
+            rows.AddRange(await session.Query<CaseEntry>().Where(x => x.CaseId == caseId && x.ParentId.IsOneOf(sentences)).ToListAsync(ct));
+        }
+
+        return new CaseEntries([.. rows.DistinctBy(x => x.Id)]);
     }
 }
-
-/// <param name="ParentId">the entry this one depends on; that one cannot be retracted while this one stands</param>
-/// <param name="DefendantId">the person the entry is about, if any</param>
-/// <param name="Detail">what later rules compare against: a sentence's current kind, the kind a commutation
-/// changed its sentence from, a link's target and relation</param>
-/// <param name="Version">the stream version of the event that recorded the entry</param>
-/// <remarks>
-/// Every command loads and saves the whole write model, so defaults are left out of its JSON: most
-/// entries are tips and seizures with no parent, person or detail, and the document shrinks by half.
-/// </remarks>
-public record CaseEntry(
-    EntryKind Kind,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] Guid? ParentId,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] Guid? DefendantId,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] string? Detail,
-    long Version,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Retracted = false);

@@ -26,7 +26,7 @@ public static class CaseWriteRules
 
     /// <summary>A command about a defendant needs them identified (and not retracted) in this case.</summary>
     public static ProblemDetails? Identified(Case current, Guid? defendantId) =>
-        defendantId is { } id && current.Live(id, EntryKind.Defendant) is null
+        defendantId is { } id && !current.Defendants.Contains(id)
             ? Problems.NotFound($"Defendant {id} is not identified in case {current.Reference}; identify them first.")
             : null;
 }

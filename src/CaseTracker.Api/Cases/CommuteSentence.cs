@@ -1,5 +1,6 @@
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Http;
+using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
@@ -18,18 +19,23 @@ public static class CommuteSentenceEndpoint
         .Text("reason", command.Reason, Validation.MaxText)
         .Result;
 
-    public static ProblemDetails Before(Guid sentenceId, Case current, HttpContext http) =>
-        CaseWriteRules.Check(current, http, () => current.Live(sentenceId, EntryKind.Sentence) is null
+    /// <summary>The sentence and its commutations, read once the case's stream lock is held.</summary>
+    public static Task<CaseEntries> LoadAsync(Guid caseId, Guid sentenceId, IQuerySession session, CancellationToken ct) =>
+        CaseEntries.LoadAsync(session, caseId, [sentenceId], ct);
+
+    public static ProblemDetails Before(Guid sentenceId, Case current, CaseEntries entries, HttpContext http) =>
+        CaseWriteRules.Check(current, http, () => entries.Live(sentenceId, EntryKind.Sentence) is null
             ? Problems.NotFound($"No sentence {sentenceId} stands in this case.")
             : null);
 
     [WolverinePost("/api/cases/{caseId:guid}/sentences/{sentenceId:guid}/commutations")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(CommuteSentence command, Guid sentenceId, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current)
+    public static (CommandAccepted, Events) Post(
+        CommuteSentence command, Guid sentenceId, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current, CaseEntries entries)
     {
-        var sentence = current.Live(sentenceId, EntryKind.Sentence)!;
+        var sentence = entries.Live(sentenceId, EntryKind.Sentence)!;
         var commuted = new SentenceCommuted(
-            Guid.CreateVersion7(), sentenceId, sentence.DefendantId!.Value, sentence.Detail!, command.ToKind!,
+            Guid.CreateVersion7(), sentenceId, sentence.DefendantId!.Value, entries.CurrentKind(sentenceId)!, command.ToKind!,
             command.CommutedAt!.Value, command.Reason!.Trim(), command.TermMonths, command.ReprieveYears);
         return (CommandAccepted.For(current, commuted), [commuted]);
     }

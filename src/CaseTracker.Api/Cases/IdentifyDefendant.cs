@@ -44,7 +44,7 @@ public static class IdentifyDefendantEndpoint
             command.DefendantId switch
             {
                 { } id when known is null => Problems.NotFound($"No defendant {id} has been identified in any case."),
-                { } id when current.Live(id, EntryKind.Defendant) is not null =>
+                { } id when current.Defendants.Contains(id) =>
                     Problems.Conflict($"Defendant {id} is already identified in this case."),
                 _ => null
             });

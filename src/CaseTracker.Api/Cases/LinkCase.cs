@@ -31,7 +31,7 @@ public static class LinkCaseEndpoint
             var linkedId = command.LinkedCaseId!.Value;
             if (linked is null) return Problems.NotFound($"No case {linkedId} exists to link to.");
             if (linkedId == current.Id) return Problems.Invalid("linkedCaseId", "must name another case");
-            return current.HasLive(EntryKind.Link, l => l.Detail == $"{linkedId}/{command.Relation}")
+            return current.Links.ContainsValue(Case.LinkKey(linkedId, command.Relation!))
                 ? Problems.Conflict($"This case is already linked to {linkedId} as {command.Relation}.")
                 : null;
         });

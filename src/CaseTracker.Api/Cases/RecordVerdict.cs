@@ -1,5 +1,6 @@
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Http;
+using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
@@ -20,16 +21,20 @@ public static class RecordVerdictEndpoint
         .Text("court", command.Court)
         .Result;
 
-    public static ProblemDetails Before(RecordVerdict command, Case current, HttpContext http) =>
+    /// <summary>The charge and what depends on it, read once the case's stream lock is held.</summary>
+    public static Task<CaseEntries> LoadAsync(RecordVerdict command, Guid caseId, IQuerySession session, CancellationToken ct) =>
+        CaseEntries.LoadAsync(session, caseId, [command.ChargeId!.Value], ct);
+
+    public static ProblemDetails Before(RecordVerdict command, Case current, CaseEntries entries, HttpContext http) =>
         CaseWriteRules.Check(current, http, () =>
         {
             if (CaseWriteRules.Identified(current, command.DefendantId) is { } unidentified) return unidentified;
 
             var chargeId = command.ChargeId!.Value;
-            var charge = current.Live(chargeId, EntryKind.Charge);
+            var charge = entries.Live(chargeId, EntryKind.Charge);
             if (charge is null) return Problems.NotFound($"No charge {chargeId} stands in this case.");
             if (charge.ParentId != command.DefendantId) return Problems.Invalid("chargeId", "is a charge against another defendant");
-            return current.HasLive(EntryKind.Verdict, v => v.ParentId == chargeId)
+            return entries.LiveChildren(chargeId).Any(x => x.Kind == EntryKind.Verdict)
                 ? Problems.Conflict($"Charge {chargeId} already has a verdict; retract it first to record another.")
                 : null;
         });

@@ -1,5 +1,6 @@
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Http;
+using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
@@ -21,8 +22,12 @@ public static class ReportReferralOutcomeEndpoint
         .Texts("jurisdictions", command.Jurisdictions)
         .Result;
 
-    public static ProblemDetails Before(Guid referralId, Case current, HttpContext http) =>
-        CaseWriteRules.Check(current, http, () => current.Live(referralId, EntryKind.Referral) is null
+    /// <summary>The referral, read once the case's stream lock is held.</summary>
+    public static Task<CaseEntries> LoadAsync(Guid caseId, Guid referralId, IQuerySession session, CancellationToken ct) =>
+        CaseEntries.LoadAsync(session, caseId, [referralId], ct);
+
+    public static ProblemDetails Before(Guid referralId, Case current, CaseEntries entries, HttpContext http) =>
+        CaseWriteRules.Check(current, http, () => entries.Live(referralId, EntryKind.Referral) is null
             ? Problems.NotFound($"No referral {referralId} stands in this case.")
             : null);
 

@@ -1,5 +1,6 @@
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Http;
+using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
@@ -22,23 +23,28 @@ public static class RetractEntryEndpoint
         .Time("occurredAt", command.OccurredAt, required: false)
         .Result;
 
-    public static ProblemDetails Before(RetractEntry command, Case current, HttpContext http) =>
+    /// <summary>The entry and what depends on it, read once the case's stream lock is held.</summary>
+    public static Task<CaseEntries> LoadAsync(RetractEntry command, Guid caseId, IQuerySession session, CancellationToken ct) =>
+        CaseEntries.LoadAsync(session, caseId, [command.EntryId!.Value], ct);
+
+    public static ProblemDetails Before(RetractEntry command, Case current, CaseEntries entries, HttpContext http) =>
         CaseWriteRules.Check(current, http, () =>
         {
             var entryId = command.EntryId!.Value;
-            if (!current.Entries.TryGetValue(entryId, out var entry)) return Problems.NotFound($"No entry {entryId} in this case.");
+            if (entries.Find(entryId) is not { } entry) return Problems.NotFound($"No entry {entryId} in this case.");
             if (entry.Retracted) return Problems.Conflict($"Entry {entryId} is already retracted.");
-            return current.HasLiveDependents(entryId)
+            return entries.HasLiveDependents(entryId)
                 ? Problems.Conflict($"Entries that depend on {entryId} still stand; retract them first.")
                 : null;
         });
 
     [WolverinePost("/api/cases/{caseId:guid}/retractions")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(RetractEntry command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current, TimeProvider clock)
+    public static (CommandAccepted, Events) Post(
+        RetractEntry command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current, CaseEntries entries, TimeProvider clock)
     {
         var entryId = command.EntryId!.Value;
-        var entry = current.Entries[entryId];
+        var entry = entries.Find(entryId)!;
         var retracted = new EntryRetracted(
             Guid.CreateVersion7(), entryId, entry.Kind, entry.Version, entry.DefendantId, command.Reason!.Trim(),
             command.OccurredAt ?? clock.GetUtcNow());

@@ -25,22 +25,6 @@ public class listing_cases(AppFixture fixture) : IntegrationContext(fixture)
     }
 
     [Fact]
-    public async Task filtered_by_status()
-    {
-        var open = await OpenCase();
-        var closed = await OpenCase();
-        await Accepted($"/api/cases/{closed}/closure", Commands.Closure());
-
-        var openCases = await AllListed("status=open");
-        var closedCases = await AllListed("status=closed");
-
-        openCases.ShouldContain(open);
-        openCases.ShouldNotContain(closed);
-        closedCases.ShouldContain(closed);
-        closedCases.ShouldNotContain(open);
-    }
-
-    [Fact]
     public async Task no_index_of_the_case_table_reads_the_document()
     {
         // Each command rewrites its case's document; an index over the JSON would make every rewrite

@@ -152,4 +152,52 @@ public class recording_a_case(AppFixture fixture) : IntegrationContext(fixture)
         (await List("?status=open&pageSize=200")).Items.ShouldContain(x => x.CaseId == open);
         (await List("?pageSize=10000")).PageSize.ShouldBe(200);
     }
+
+    [Fact]
+    public async Task what_a_person_has_in_another_case_does_not_hold_back_a_retraction_here()
+    {
+        var first = await OpenCase();
+        var second = await OpenCase();
+        var liu = await IdentifyDefendant(first);
+        await Accepted($"/api/cases/{second}/defendants", new { defendantId = liu });
+        await Accepted($"/api/cases/{second}/arrests", Commands.Arrest(liu));
+
+        await Accepted($"/api/cases/{first}/retractions", Commands.Retraction(liu));
+        await Refused($"/api/cases/{second}/retractions", Commands.Retraction(liu), 409, second);
+
+        (await GetCase(first)).Defendants.ShouldBeEmpty();
+        (await GetCase(second)).Defendants.Single().Status.ShouldBe("arrested");
+        await Refused($"/api/cases/{first}/arrests", Commands.Arrest(liu), 404, first);
+    }
+
+    [Fact]
+    public async Task after_a_commutation_is_retracted_the_next_one_starts_from_the_kind_before_it()
+    {
+        var caseId = await OpenCase();
+        var defendant = await IdentifyDefendant(caseId);
+        var sentence = (await Accepted($"/api/cases/{caseId}/sentences", Commands.Sentence(defendant, "death-with-reprieve", null, 2))).SentenceId!.Value;
+        var commutations = $"/api/cases/{caseId}/sentences/{sentence}/commutations";
+        var mistaken = (await Accepted(commutations, Commands.Commutation("life"))).CommutationId!.Value;
+        await Accepted($"/api/cases/{caseId}/retractions", Commands.Retraction(mistaken));
+
+        await Accepted(commutations, Commands.Commutation("fixed-term", 240));
+
+        await using var session = Fixture.Store.QuerySession();
+        var last = (await session.Events.FetchStreamAsync(caseId)).Last().Data.ShouldBeOfType<SentenceCommuted>();
+        (last.FromKind, last.ToKind).ShouldBe(("death-with-reprieve", "fixed-term"));
+        (await GetCase(caseId)).Sentences.Single().Kind.ShouldBe("fixed-term");
+    }
+
+    [Fact]
+    public async Task a_retracted_link_can_be_made_again()
+    {
+        var caseId = await OpenCase();
+        var other = await OpenCase();
+        var link = (await Accepted($"/api/cases/{caseId}/links", Commands.Link(other))).LinkId!.Value;
+        await Accepted($"/api/cases/{caseId}/retractions", Commands.Retraction(link));
+
+        await Accepted($"/api/cases/{caseId}/links", Commands.Link(other));
+
+        (await GetCase(caseId)).Links.Single().LinkedCaseId.ShouldBe(other);
+    }
 }

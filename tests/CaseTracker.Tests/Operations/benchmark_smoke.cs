@@ -53,7 +53,7 @@ public class benchmark_smoke
         runs.ShouldAllBe(x => x.GetProperty("operations").GetInt64() > 0);
         runs.ShouldAllBe(x => x.GetProperty("errors").GetInt64() == 0);
         root.GetProperty("rebuilds").EnumerateArray().Select(x => x.GetProperty("projection").GetString())
-            .ShouldBe(["CaseHeaderProjection", "CaseDetailsEntriesProjection", "DefendantProfileProjection", "DashboardStatsProjection"]);
+            .ShouldBe(["CaseHeaderProjection", "CaseDetailsEntriesProjection", "CaseEntriesProjection", "DefendantProfileProjection", "DashboardStatsProjection"]);
         root.GetProperty("targets").EnumerateObject().Count().ShouldBe(7);
     }
 }

@@ -24,7 +24,7 @@ public sealed class RebuildCollection : ICollectionFixture<AppFixture>
 [Collection(RebuildCollection.Name)]
 public class rebuilding_projections(AppFixture fixture)
 {
-    private static readonly string[] Tables = ["mt_doc_caseheader", "mt_doc_casedetailsentry", "mt_doc_defendantprofile", "mt_doc_dashboardstats", "mt_doc_case"];
+    private static readonly string[] Tables = ["mt_doc_caseheader", "mt_doc_casedetailsentry", "mt_doc_defendantprofile", "mt_doc_dashboardstats", "mt_doc_case", "mt_doc_caseentry"];
 
     [Fact]
     public async Task a_rebuild_from_the_events_gives_every_document_exactly_as_built_live()
@@ -65,10 +65,11 @@ public class rebuilding_projections(AppFixture fixture)
                       $"update {StoreConfiguration.Schema}.mt_doc_dashboardstats set data = '{{}}'; " +
                       $"update {StoreConfiguration.Schema}.mt_doc_caseheader set data = jsonb_set(data, '{{title}}', '\"damaged\"'); " +
                       $"delete from {StoreConfiguration.Schema}.mt_doc_casedetailsentry where (data ->> 'version')::bigint % 3 = 0; " +
-                      $"update {StoreConfiguration.Schema}.mt_doc_case set data = jsonb_set(data, '{{isClosed}}', 'true');");
+                      $"update {StoreConfiguration.Schema}.mt_doc_case set data = jsonb_set(data, '{{isClosed}}', 'true'); " +
+                      $"update {StoreConfiguration.Schema}.mt_doc_caseentry set data = jsonb_set(data, '{{retracted}}', 'true');");
 
         using var daemon = await fixture.Store.BuildProjectionDaemonAsync();
-        foreach (var projection in new[] { typeof(CaseHeaderProjection), typeof(CaseDetailsEntriesProjection), typeof(DefendantProfileProjection), typeof(DashboardStatsProjection) })
+        foreach (var projection in new[] { typeof(CaseHeaderProjection), typeof(CaseDetailsEntriesProjection), typeof(CaseEntriesProjection), typeof(DefendantProfileProjection), typeof(DashboardStatsProjection) })
         {
             await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(2), CancellationToken.None);
         }

@@ -31,7 +31,7 @@ public class connection_tuning(AppFixture fixture) : IntegrationContext(fixture)
     public async Task a_write_model_large_enough_to_be_compressed_is_compressed_with_lz4()
     {
         var caseId = await OpenCase();
-        for (var i = 0; i < 40; i++) await Accepted($"/api/cases/{caseId}/tips", Commands.Tip());
+        for (var i = 0; i < 60; i++) await IdentifyDefendant(caseId, $"Person {i}");
 
         await using var connection = new NpgsqlConnection(Fixture.ConnectionString);
         await connection.OpenAsync();
