@@ -37,7 +37,9 @@ public static class StoreConfiguration
         // and a row per entry that commands naming an entry read after taking the stream lock.
         opts.Projections.Add<CaseProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add(new CaseEntriesProjection(), ProjectionLifecycle.Inline);
-        opts.Schema.For<CaseEntry>().Duplicate(x => x.CaseId).Duplicate(x => x.ParentId);
+        // Found by id or by parent (then checked for the case in hand): no index on the case id,
+        // which every command's insert would have to maintain for no query.
+        opts.Schema.For<CaseEntry>().Duplicate(x => x.ParentId);
 
         // Inline: an officer reads the case they just wrote to (read-your-writes). The case is kept
         // as a header and one row per entry, so that a command writes two small rows rather than
