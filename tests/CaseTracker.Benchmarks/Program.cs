@@ -112,7 +112,7 @@ async Task Get(string url, string token)
     await response.Content.ReadAsByteArrayAsync();
 }
 
-results.Add(await Load.ClosedLoop("raw select of the case document", 8, duration, (_, _) => Baselines.RawSelect(connectionString, someCase), cpu));
+results.Add(await Load.ClosedLoop("raw select of the stored case", 8, duration, (_, _) => Baselines.RawSelect(connectionString, someCase), cpu));
 results.Add(await Load.ClosedLoop("GET /api/stats", 8, duration, (_, _) => Get("/api/stats", officer), cpu));
 results.Add(await Load.ClosedLoop("GET /api/cases/{id}", 8, duration, (_, _) => Get($"/api/cases/{someCase}", officer), cpu));
 
@@ -129,6 +129,9 @@ foreach (var length in streamLengths)
         // The floor for any fold, however it is snapshotted: the same case as it stands now, read from
         // its stored document. The answer itself grows with the case.
         results.Add(await Load.ClosedLoop($"case as it stands, {length} events", 1, duration, (_, _) => Get($"/api/cases/{caseId}", auditor), cpu));
+        // What a command costs on a long case, against one on a short case (REST, many cases, 1
+        // connection): whether recording a fact gets dearer as the case grows.
+        results.Add(await Load.ClosedLoop($"REST command on a case of {length} events", 1, duration, (_, _) => Rest(caseId, officer), cpu));
     }
 }
 

@@ -19,9 +19,11 @@ public static class Report
                 "hand-written transaction" or "store path" or "REST, many cases" or "REST, one hot case" =>
                     ("raw insert", Ratio(run.PerSecond, Run("raw insert", run.Connections).PerSecond)),
                 "REST at half peak" => ("p99 of hand-written at half peak", Ratio(run.P(99), Run("hand-written transaction at half peak", top).P(99))),
-                "GET /api/stats" or "GET /api/cases/{id}" => ("p99 of raw select", Ratio(run.P(99), Run("raw select of the case document", 8).P(99))),
+                "GET /api/stats" or "GET /api/cases/{id}" => ("p99 of raw select", Ratio(run.P(99), Run("raw select of the stored case", 8).P(99))),
                 _ when run.Name.StartsWith("case at version", StringComparison.Ordinal) || run.Name.StartsWith("case as it stands", StringComparison.Ordinal) =>
                     ("p50 at 10 events", Ratio(run.P(50), timeTravel[0].Read.P(50))),
+                _ when run.Name.StartsWith("REST command on a case of", StringComparison.Ordinal) =>
+                    ("p50 of REST, many cases at 1", Ratio(run.P(50), Run("REST, many cases", 1).P(50))),
                 _ => ("", double.NaN)
             };
             return new

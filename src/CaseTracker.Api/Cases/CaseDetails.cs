@@ -18,26 +18,10 @@ namespace CaseTracker.Api.Cases;
 /// stored whole: a command would then load and rewrite a document that grows with the case. It is
 /// kept as a <see cref="CaseHeader"/> and one <see cref="CaseDetailsEntry"/> per live entry, and
 /// put together on each read (<see cref="Assemble"/>); time travel folds it from the events instead
-/// (<see cref="Evolve"/>). A test holds the two to the same answer.
+/// (<see cref="Fold"/>). A test holds the two to the same answer.
 /// </summary>
-public partial class CaseDetails
+public partial class CaseDetails : CaseHeader
 {
-    public Guid CaseId { get; set; }
-    public long Version { get; set; }
-    public string Reference { get; set; } = "";
-    public string Title { get; set; } = "";
-    public string Status { get; set; } = CaseStatus.Open;
-
-    /// <summary>Need-to-know: only the case's agencies (and auditors) may see it.</summary>
-    public bool Restricted { get; set; }
-    public string LeadAgency { get; set; } = "";
-    public string Jurisdiction { get; set; } = "";
-    public List<string> PartnerAgencies { get; set; } = [];
-    public DateTimeOffset OpenedAt { get; set; }
-    public DateTimeOffset? ClosedAt { get; set; }
-    public string? Disposition { get; set; }
-    public DateTimeOffset LastOccurredAt { get; set; }
-
     public List<CaseTip> Tips { get; set; } = [];
     public List<CaseDefendant> Defendants { get; set; } = [];
     public List<CaseArrest> Arrests { get; set; } = [];
@@ -145,116 +129,57 @@ public partial class CaseDetails
             LastOccurredAt = header.LastOccurredAt,
         };
 
-        // Entries in the order they were recorded, as the fold adds them; commutations and outcomes
-        // after the sentence or referral they belong to.
-        var ordered = entries.OrderBy(x => x.Version).ToList();
-        var commutations = ordered.Where(x => x.Commutation is not null).ToLookup(x => x.ParentId, x => x.Commutation!);
-        var outcomes = ordered.Where(x => x.Outcome is not null).ToLookup(x => x.ParentId, x => x.Outcome!);
-        foreach (var entry in ordered)
-        {
-            if (entry.Tip is { } tip) details.Tips.Add(tip);
-            if (entry.Defendant is { } defendant) details.Defendants.Add(defendant);
-            if (entry.Arrest is { } arrest) details.Arrests.Add(arrest);
-            if (entry.Seizure is { } seizure) details.Seizures.Add(seizure);
-            if (entry.Charge is { } charge) details.Charges.Add(charge);
-            if (entry.Verdict is { } verdict) details.Verdicts.Add(verdict);
-            if (entry.Sentence is { } sentence) details.Sentences.Add(sentence with { Commutations = [.. commutations[sentence.SentenceId]] });
-            if (entry.Referral is { } referral) details.Referrals.Add(referral with { Outcomes = [.. outcomes[referral.ReferralId]] });
-            if (entry.Link is { } link) details.Links.Add(link);
-        }
-
-        details.Defendants = [.. details.Defendants.Select(d => d with { Status = DefendantStatus.Of(details, d.DefendantId) })];
+        // In the order they were recorded, as the fold adds them: a commutation or an outcome
+        // always after the sentence or referral it belongs to.
+        foreach (var entry in entries.OrderBy(x => x.Version)) details.Add(entry);
+        details.RefreshDefendantStatuses();
         return details;
     }
 
     /// <summary>
-    /// One event folded into the case. Every value comes from the events, so a fold up to any
-    /// version, and the stored header and entries, give the same case.
+    /// One event folded into the case, through the same steps as the stored header and entries, so
+    /// a fold up to any version and the stored case give the same answer.
     /// </summary>
-    public static CaseDetails Evolve(CaseDetails? snapshot, Guid id, IEvent e)
+    public static CaseDetails Fold(CaseDetails? snapshot, Guid id, IEvent e)
     {
         var details = snapshot ?? new CaseDetails { CaseId = id };
-        switch (e.Data)
-        {
-            case CaseOpened x:
-                details.CaseId = x.CaseId;
-                details.Reference = x.Reference;
-                details.Title = x.Title;
-                details.LeadAgency = x.LeadAgency;
-                details.Jurisdiction = x.Jurisdiction;
-                details.PartnerAgencies = [.. x.PartnerAgencies];
-                details.OpenedAt = x.OpenedAt;
-                break;
-            case TipReceived x:
-                details.Tips.Add(new CaseTip(x.TipId, x.FromAgency, x.ReceivedAt, x.Summary, x.SubjectAlias, x.Channel));
-                break;
-            case DefendantIdentified x:
-                details.Defendants.Add(new CaseDefendant(x.DefendantId, x.Name, x.Aliases, x.Nationality, x.Role, x.IdentifiedAt));
-                break;
-            case ArrestMade x:
-                details.Arrests.Add(new CaseArrest(x.ArrestId, x.DefendantId, x.ArrestedAt, x.Place, x.Agency));
-                break;
-            case DrugsSeized x:
-                details.Seizures.Add(new CaseSeizure(x.SeizureId, x.Substance, x.Quantity, x.Unit, x.SeizedAt, x.Place, x.EvidenceRef));
-                break;
-            case ChargeFiled x:
-                details.Charges.Add(new CaseCharge(x.ChargeId, x.DefendantId, x.Offence, x.FiledAt, x.Statute));
-                break;
-            case VerdictReached x:
-                details.Verdicts.Add(new CaseVerdict(x.VerdictId, x.DefendantId, x.ChargeId, x.Verdict, x.ReachedAt, x.Court));
-                break;
-            case SentenceHanded x:
-                details.Sentences.Add(new CaseSentence(x.SentenceId, x.DefendantId, x.Kind, x.TermMonths, x.ReprieveYears, x.HandedAt, x.Court, []));
-                break;
-            case SentenceCommuted x:
-                Replace(details.Sentences, s => s.SentenceId == x.SentenceId, s => s with
-                {
-                    Commutations = [.. s.Commutations, new CaseCommutation(x.CommutationId, x.FromKind, x.ToKind, x.CommutedAt, x.Reason, x.TermMonths, x.ReprieveYears)]
-                });
-                break;
-            case LeadReferred x:
-                details.Referrals.Add(new CaseReferral(x.ReferralId, x.ToAgency, x.Jurisdiction, x.SubjectsIdentified, x.ReferredAt, x.Summary, []));
-                break;
-            case ReferralOutcomeReported x:
-                Replace(details.Referrals, r => r.ReferralId == x.ReferralId, r => r with
-                {
-                    Outcomes = [.. r.Outcomes, new CaseReferralOutcome(x.OutcomeId, x.ReportedAt, x.InvestigationsOpened, x.Arrests, x.Indictments, x.Jurisdictions)]
-                });
-                break;
-            case CaseLinked x:
-                details.Links.Add(new CaseLink(x.LinkId, x.LinkedCaseId, x.Relation, x.Note, x.LinkedAt));
-                break;
-            case EntryRetracted x:
-                Retract(details, x.EntryId);
-                break;
-            case CaseRestricted:
-                details.Restricted = true;
-                break;
-            case CaseRestrictionLifted:
-                details.Restricted = false;
-                break;
-            case CaseClosed x:
-                details.Status = CaseStatus.Closed;
-                details.ClosedAt = x.ClosedAt;
-                details.Disposition = x.Disposition;
-                break;
-        }
-
-        if (e.Data is ICaseEvent fact && fact.OccurredAt > details.LastOccurredAt)
-        {
-            details.LastOccurredAt = fact.OccurredAt;
-        }
-
-        details.Version = e.Version;
+        details.Record(e);
+        if (e.Data is EntryRetracted retracted) Retract(details, retracted.EntryId);
+        else if (CaseDetailsEntry.For(id, e) is { } entry) details.Add(entry);
 
         // Statuses scan the case's entries; only facts about people (or their withdrawal) can change them.
         if (e.Data is DefendantIdentified or ArrestMade or ChargeFiled or VerdictReached or SentenceHanded or EntryRetracted)
         {
-            details.Defendants = [.. details.Defendants.Select(d => d with { Status = DefendantStatus.Of(details, d.DefendantId) })];
+            details.RefreshDefendantStatuses();
         }
 
         return details;
     }
+
+    private void Add(CaseDetailsEntry entry)
+    {
+        if (entry.Tip is { } tip) Tips.Add(tip);
+        if (entry.Defendant is { } defendant) Defendants.Add(defendant);
+        if (entry.Arrest is { } arrest) Arrests.Add(arrest);
+        if (entry.Seizure is { } seizure) Seizures.Add(seizure);
+        if (entry.Charge is { } charge) Charges.Add(charge);
+        if (entry.Verdict is { } verdict) Verdicts.Add(verdict);
+        if (entry.Sentence is { } sentence) Sentences.Add(sentence);
+        if (entry.Referral is { } referral) Referrals.Add(referral);
+        if (entry.Link is { } link) Links.Add(link);
+        if (entry.Commutation is { } commutation)
+        {
+            Replace(Sentences, s => s.SentenceId == entry.ParentId, s => s with { Commutations = [.. s.Commutations, commutation] });
+        }
+
+        if (entry.Outcome is { } outcome)
+        {
+            Replace(Referrals, r => r.ReferralId == entry.ParentId, r => r with { Outcomes = [.. r.Outcomes, outcome] });
+        }
+    }
+
+    private void RefreshDefendantStatuses() =>
+        Defendants = [.. Defendants.Select(d => d with { Status = DefendantStatus.Of(this, d.DefendantId) })];
 
     private static void Retract(CaseDetails details, Guid entryId)
     {
@@ -351,6 +276,6 @@ public static class GetCaseEndpoint
             { KnownAt: { } knownAt } => await session.Events.FetchStreamAsync(caseId, timestamp: knownAt, token: ct),
             _ => [.. (await session.Events.FetchStreamAsync(caseId, token: ct)).Where(e => travel.HadHappened(e.Data))]
         };
-        return events.Aggregate((CaseDetails?)null, (details, e) => CaseDetails.Evolve(details, caseId, e));
+        return events.Aggregate((CaseDetails?)null, (details, e) => CaseDetails.Fold(details, caseId, e));
     }
 }

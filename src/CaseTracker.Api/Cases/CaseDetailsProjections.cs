@@ -37,6 +37,41 @@ public class CaseHeader
     /// </summary>
     [JsonIgnore]
     public DateTime OpenedInstant => OpenedAt.UtcDateTime;
+
+    /// <summary>What an event changes about the case itself; every event moves the version.</summary>
+    public void Record(IEvent e)
+    {
+        switch (e.Data)
+        {
+            case CaseOpened x:
+                CaseId = x.CaseId;
+                Reference = x.Reference;
+                Title = x.Title;
+                LeadAgency = x.LeadAgency;
+                Jurisdiction = x.Jurisdiction;
+                PartnerAgencies = [.. x.PartnerAgencies];
+                OpenedAt = x.OpenedAt;
+                break;
+            case CaseRestricted:
+                Restricted = true;
+                break;
+            case CaseRestrictionLifted:
+                Restricted = false;
+                break;
+            case CaseClosed x:
+                Status = CaseStatus.Closed;
+                ClosedAt = x.ClosedAt;
+                Disposition = x.Disposition;
+                break;
+        }
+
+        if (e.Data is ICaseEvent fact && fact.OccurredAt > LastOccurredAt)
+        {
+            LastOccurredAt = fact.OccurredAt;
+        }
+
+        Version = e.Version;
+    }
 }
 
 /// <summary>
@@ -69,6 +104,54 @@ public class CaseDetailsEntry
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public CaseLink? Link { get; set; }
 
     public static string IdFor(Guid caseId, Guid entryId) => $"{caseId:N}:{entryId:N}";
+
+    /// <summary>The entry an event records, if it records one.</summary>
+    public static CaseDetailsEntry? For(Guid caseId, IEvent e)
+    {
+        if (e.Data is not ICaseEntryEvent recorded) return null;
+
+        var entry = new CaseDetailsEntry { Id = IdFor(caseId, recorded.EntryId), CaseId = caseId, Version = e.Version };
+        switch (recorded)
+        {
+            case TipReceived x:
+                entry.Tip = new CaseTip(x.TipId, x.FromAgency, x.ReceivedAt, x.Summary, x.SubjectAlias, x.Channel);
+                break;
+            case DefendantIdentified x:
+                entry.Defendant = new CaseDefendant(x.DefendantId, x.Name, x.Aliases, x.Nationality, x.Role, x.IdentifiedAt);
+                break;
+            case ArrestMade x:
+                entry.Arrest = new CaseArrest(x.ArrestId, x.DefendantId, x.ArrestedAt, x.Place, x.Agency);
+                break;
+            case DrugsSeized x:
+                entry.Seizure = new CaseSeizure(x.SeizureId, x.Substance, x.Quantity, x.Unit, x.SeizedAt, x.Place, x.EvidenceRef);
+                break;
+            case ChargeFiled x:
+                entry.Charge = new CaseCharge(x.ChargeId, x.DefendantId, x.Offence, x.FiledAt, x.Statute);
+                break;
+            case VerdictReached x:
+                entry.Verdict = new CaseVerdict(x.VerdictId, x.DefendantId, x.ChargeId, x.Verdict, x.ReachedAt, x.Court);
+                break;
+            case SentenceHanded x:
+                entry.Sentence = new CaseSentence(x.SentenceId, x.DefendantId, x.Kind, x.TermMonths, x.ReprieveYears, x.HandedAt, x.Court, []);
+                break;
+            case SentenceCommuted x:
+                entry.ParentId = x.SentenceId;
+                entry.Commutation = new CaseCommutation(x.CommutationId, x.FromKind, x.ToKind, x.CommutedAt, x.Reason, x.TermMonths, x.ReprieveYears);
+                break;
+            case LeadReferred x:
+                entry.Referral = new CaseReferral(x.ReferralId, x.ToAgency, x.Jurisdiction, x.SubjectsIdentified, x.ReferredAt, x.Summary, []);
+                break;
+            case ReferralOutcomeReported x:
+                entry.ParentId = x.ReferralId;
+                entry.Outcome = new CaseReferralOutcome(x.OutcomeId, x.ReportedAt, x.InvestigationsOpened, x.Arrests, x.Indictments, x.Jurisdictions);
+                break;
+            case CaseLinked x:
+                entry.Link = new CaseLink(x.LinkId, x.LinkedCaseId, x.Relation, x.Note, x.LinkedAt);
+                break;
+        }
+
+        return entry;
+    }
 }
 
 /// <summary>
@@ -85,36 +168,7 @@ public partial class CaseHeaderProjection : SingleStreamProjection<CaseHeader, G
     public override CaseHeader? Evolve(CaseHeader? snapshot, Guid id, IEvent e)
     {
         var header = snapshot ?? new CaseHeader { CaseId = id };
-        switch (e.Data)
-        {
-            case CaseOpened x:
-                header.CaseId = x.CaseId;
-                header.Reference = x.Reference;
-                header.Title = x.Title;
-                header.LeadAgency = x.LeadAgency;
-                header.Jurisdiction = x.Jurisdiction;
-                header.PartnerAgencies = [.. x.PartnerAgencies];
-                header.OpenedAt = x.OpenedAt;
-                break;
-            case CaseRestricted:
-                header.Restricted = true;
-                break;
-            case CaseRestrictionLifted:
-                header.Restricted = false;
-                break;
-            case CaseClosed x:
-                header.Status = CaseStatus.Closed;
-                header.ClosedAt = x.ClosedAt;
-                header.Disposition = x.Disposition;
-                break;
-        }
-
-        if (e.Data is ICaseEvent fact && fact.OccurredAt > header.LastOccurredAt)
-        {
-            header.LastOccurredAt = fact.OccurredAt;
-        }
-
-        header.Version = e.Version;
+        header.Record(e);
         return header;
     }
 }
@@ -132,53 +186,12 @@ public partial class CaseDetailsEntriesProjection : EventProjection
 
     public override ValueTask ApplyAsync(IDocumentOperations operations, IEvent e, CancellationToken cancellation)
     {
-        var caseId = e.StreamId;
         if (e.Data is EntryRetracted retracted)
         {
-            operations.Delete<CaseDetailsEntry>(CaseDetailsEntry.IdFor(caseId, retracted.EntryId));
+            operations.Delete<CaseDetailsEntry>(CaseDetailsEntry.IdFor(e.StreamId, retracted.EntryId));
         }
-        else if (e.Data is ICaseEntryEvent recorded)
+        else if (CaseDetailsEntry.For(e.StreamId, e) is { } entry)
         {
-            var entry = new CaseDetailsEntry { Id = CaseDetailsEntry.IdFor(caseId, recorded.EntryId), CaseId = caseId, Version = e.Version };
-            switch (recorded)
-            {
-                case TipReceived x:
-                    entry.Tip = new CaseTip(x.TipId, x.FromAgency, x.ReceivedAt, x.Summary, x.SubjectAlias, x.Channel);
-                    break;
-                case DefendantIdentified x:
-                    entry.Defendant = new CaseDefendant(x.DefendantId, x.Name, x.Aliases, x.Nationality, x.Role, x.IdentifiedAt);
-                    break;
-                case ArrestMade x:
-                    entry.Arrest = new CaseArrest(x.ArrestId, x.DefendantId, x.ArrestedAt, x.Place, x.Agency);
-                    break;
-                case DrugsSeized x:
-                    entry.Seizure = new CaseSeizure(x.SeizureId, x.Substance, x.Quantity, x.Unit, x.SeizedAt, x.Place, x.EvidenceRef);
-                    break;
-                case ChargeFiled x:
-                    entry.Charge = new CaseCharge(x.ChargeId, x.DefendantId, x.Offence, x.FiledAt, x.Statute);
-                    break;
-                case VerdictReached x:
-                    entry.Verdict = new CaseVerdict(x.VerdictId, x.DefendantId, x.ChargeId, x.Verdict, x.ReachedAt, x.Court);
-                    break;
-                case SentenceHanded x:
-                    entry.Sentence = new CaseSentence(x.SentenceId, x.DefendantId, x.Kind, x.TermMonths, x.ReprieveYears, x.HandedAt, x.Court, []);
-                    break;
-                case SentenceCommuted x:
-                    entry.ParentId = x.SentenceId;
-                    entry.Commutation = new CaseCommutation(x.CommutationId, x.FromKind, x.ToKind, x.CommutedAt, x.Reason, x.TermMonths, x.ReprieveYears);
-                    break;
-                case LeadReferred x:
-                    entry.Referral = new CaseReferral(x.ReferralId, x.ToAgency, x.Jurisdiction, x.SubjectsIdentified, x.ReferredAt, x.Summary, []);
-                    break;
-                case ReferralOutcomeReported x:
-                    entry.ParentId = x.ReferralId;
-                    entry.Outcome = new CaseReferralOutcome(x.OutcomeId, x.ReportedAt, x.InvestigationsOpened, x.Arrests, x.Indictments, x.Jurisdictions);
-                    break;
-                case CaseLinked x:
-                    entry.Link = new CaseLink(x.LinkId, x.LinkedCaseId, x.Relation, x.Note, x.LinkedAt);
-                    break;
-            }
-
             operations.Store(entry);
         }
 

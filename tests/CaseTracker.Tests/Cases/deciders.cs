@@ -117,14 +117,14 @@ public class deciders
                      new SentenceCommuted(commutation, sentence, defendant, "death-with-reprieve", "life", At.AddYears(2), "served reprieve", null, null),
                  })
         {
-            details = CaseDetails.Evolve(details, caseId, new JasperFx.Events.Event<object>(e) { Version = ++version });
+            details = CaseDetails.Fold(details, caseId, new JasperFx.Events.Event<object>(e) { Version = ++version });
         }
 
         details!.Sentences.Single().Kind.ShouldBe("life");
         details.Defendants.Single().Status.ShouldBe("sentenced");
         details.LastOccurredAt.ShouldBe(At.AddYears(2));
 
-        details = CaseDetails.Evolve(details, caseId, new JasperFx.Events.Event<object>(new EntryRetracted(Guid.NewGuid(), commutation, EntryKind.Commutation, 4, defendant, "wrong", At)) { Version = 5 });
+        details = CaseDetails.Fold(details, caseId, new JasperFx.Events.Event<object>(new EntryRetracted(Guid.NewGuid(), commutation, EntryKind.Commutation, 4, defendant, "wrong", At)) { Version = 5 });
         details!.Sentences.Single().Kind.ShouldBe("death-with-reprieve");
         details.Version.ShouldBe(5);
     }
