@@ -9,6 +9,7 @@ using Marten.Events.Aggregation;
 using JasperFx;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Net.Http.Headers;
 using Wolverine.Http;
 
 namespace CaseTracker.Api.Cases;
@@ -31,8 +32,6 @@ public partial class CaseDetails : CaseHeader
     public List<CaseSentence> Sentences { get; set; } = [];
     public List<CaseReferral> Referrals { get; set; } = [];
     public List<CaseLink> Links { get; set; } = [];
-
-    public IReadOnlyList<string> Agencies => [LeadAgency, .. PartnerAgencies.Where(x => x != LeadAgency)];
 
     /// <summary>Mass seizures in grams by substance; other units are in <see cref="SeizureOtherUnits"/>.</summary>
     public IReadOnlyDictionary<string, decimal> SeizureTotals => Seizures
@@ -241,6 +240,7 @@ public static class GetCaseEndpoint
     [WolverineGet("/api/cases/{caseId:guid}")]
     [Authorize(Policy = Policies.ReadCases)]
     [ProducesResponseType<CaseDetails>(StatusCodes.Status200OK)]
+    [ProducesResponseType(StatusCodes.Status304NotModified)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public static async Task<IResult> Get(
         Guid caseId, long? version, DateTimeOffset? knownAt, DateTimeOffset? asOf,
@@ -248,6 +248,18 @@ public static class GetCaseEndpoint
     {
         var travel = new TimeTravel(version, knownAt, asOf);
         if (travel.Refusal(http.User) is { } refusal) return Results.Problem(refusal);
+
+        // A client holding the current version learns so from the header alone, without the case
+        // being put together (If-None-Match, RFC 9110 §13.1.2). The read log records the 304.
+        if (!travel.IsPresent && http.Request.Headers.IfNoneMatch.Count > 0
+            && await session.LoadAsync<CaseHeader>(caseId, ct) is { } header
+            && CaseAccess.MaySee(http.User, header.Restricted, header.Agencies)
+            && EntityTagHeaderValue.TryParseList(http.Request.Headers.IfNoneMatch, out var tags)
+            && tags.Any(tag => tag == EntityTagHeaderValue.Any || tag.Compare(new EntityTagHeaderValue(ExpectedVersion.ETag(header.Version)), useStrongComparison: false)))
+        {
+            http.Response.Headers.ETag = ExpectedVersion.ETag(header.Version);
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        }
 
         var details = await Load(session, caseId, travel, ct);
         if (details is null || !CaseAccess.MaySee(http.User, details.Restricted, details.Agencies))

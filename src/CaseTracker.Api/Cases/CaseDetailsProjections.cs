@@ -31,6 +31,8 @@ public class CaseHeader
     public string? Disposition { get; set; }
     public DateTimeOffset LastOccurredAt { get; set; }
 
+    public IReadOnlyList<string> Agencies => [LeadAgency, .. PartnerAgencies.Where(x => x != LeadAgency)];
+
     /// <summary>
     /// <see cref="OpenedAt"/> as an instant, for the column lists are ordered by (PostgreSQL's
     /// timestamptz holds instants, and Npgsql writes only UTC ones); not part of the JSON.

@@ -27,6 +27,27 @@ public class http_semantics(AppFixture fixture) : IntegrationContext(fixture)
     }
 
     [Fact]
+    public async Task a_reader_holding_the_current_version_gets_304_and_one_holding_an_older_one_the_case()
+    {
+        var caseId = await OpenCase();
+        await Accepted($"/api/cases/{caseId}/tips", Commands.Tip());
+
+        Task<IScenarioResult> Read(string ifNoneMatch, int status, string etag) => Host.Scenario(x =>
+        {
+            x.Get.Url($"/api/cases/{caseId}");
+            x.WithRequestHeader("If-None-Match", ifNoneMatch);
+            x.WithBearerToken(Fixture.TokenFor(Roles.Analyst));
+            x.StatusCodeShouldBe(status);
+            x.Header("ETag").SingleValueShouldEqual(etag);
+        });
+
+        (await Read("\"2\"", 304, "\"2\"")).ReadAsText().ShouldBeEmpty();
+        await Read("W/\"1\", \"2\"", 304, "\"2\"");
+        await Accepted($"/api/cases/{caseId}/tips", Commands.Tip());
+        Read<CaseDetails>(await Read("\"2\"", 200, "\"3\"")).Tips.Count.ShouldBe(2);
+    }
+
+    [Fact]
     public async Task if_match_at_the_current_version_is_accepted_and_a_stale_one_is_412()
     {
         var caseId = await OpenCase();

@@ -33,6 +33,21 @@ public class need_to_know(AppFixture fixture) : IntegrationContext(fixture)
         return (caseId, person);
     }
 
+    [Fact]
+    public async Task a_restricted_case_is_404_to_a_foreign_reader_even_when_they_name_its_current_version()
+    {
+        var (caseId, _) = await RestrictedCase("Etag Probe");
+        var version = await StreamVersion(caseId);
+
+        await Host.Scenario(x =>
+        {
+            x.Get.Url($"/api/cases/{caseId}");
+            x.WithRequestHeader("If-None-Match", $"\"{version}\"");
+            x.WithBearerToken(Fixture.TokenFor(Roles.Analyst, "foreign-analyst", Foreign));
+            x.StatusCodeShouldBe(404);
+        });
+    }
+
     [Theory]
     [InlineData(Roles.Officer, Lead, 200)]
     [InlineData(Roles.Analyst, Partner, 200)]
