@@ -93,6 +93,34 @@ public class http_semantics(AppFixture fixture) : IntegrationContext(fixture)
     }
 
     [Fact]
+    public async Task a_verdict_and_the_retraction_of_its_charge_racing_never_both_succeed()
+    {
+        // The verdict's rule reads the charge's row; it must read it under the case's stream lock,
+        // or both could pass their checks and leave a verdict on a withdrawn charge.
+        for (var round = 0; round < 12; round++)
+        {
+            var caseId = await OpenCase();
+            var defendant = await IdentifyDefendant(caseId);
+            var charge = (await Accepted($"/api/cases/{caseId}/charges", Commands.Charge(defendant))).ChargeId!.Value;
+
+            async Task<int> Send(string route, object body) => (await Host.Scenario(x =>
+            {
+                x.Post.Json(body).ToUrl(route);
+                x.WithBearerToken(Fixture.TokenFor(Roles.Officer));
+                x.IgnoreStatusCode();
+            })).Context.Response.StatusCode;
+
+            var statuses = await Task.WhenAll(
+                Send($"/api/cases/{caseId}/verdicts", Commands.Verdict(defendant, charge)),
+                Send($"/api/cases/{caseId}/retractions", Commands.Retraction(charge)));
+
+            statuses.Count(x => x == 200).ShouldBe(1, $"round {round}: verdict {statuses[0]}, retraction {statuses[1]}");
+            var details = await GetCase(caseId);
+            (details.Charges.Count + details.Verdicts.Count).ShouldBe(statuses[0] == 200 ? 2 : 0);
+        }
+    }
+
+    [Fact]
     public async Task parallel_writers_without_if_match_all_succeed_with_contiguous_versions()
     {
         var caseId = await OpenCase();
