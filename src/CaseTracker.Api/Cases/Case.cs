@@ -405,10 +405,6 @@ public partial class CaseEntriesProjection : EventProjection
 /// </summary>
 public sealed class CaseEntries(IReadOnlyList<CaseEntry> rows)
 {
-    public static readonly CaseEntries None = new([]);
-
-    public IReadOnlyList<CaseEntry> Rows => rows;
-
     /// <summary>The entry with that id, retracted or not, if the case has it.</summary>
     public CaseEntry? Find(Guid id) => rows.FirstOrDefault(x => x.EntryId == id);
 
@@ -434,20 +430,18 @@ public sealed class CaseEntries(IReadOnlyList<CaseEntry> rows)
     }
 
     /// <summary>
-    /// The entries named, and the live entries depending on them; for a commutation also the other
+    /// The entry named and the entries depending on it; for a commutation also the other
     /// commutations of its sentence.
     /// </summary>
-    public static async Task<CaseEntries> LoadAsync(IQuerySession session, Guid caseId, IEnumerable<Guid> ids, CancellationToken ct)
+    public static async Task<CaseEntries> LoadAsync(IQuerySession session, Guid caseId, Guid entryId, CancellationToken ct)
     {
-        var named = ids.ToArray();
-        var keys = named.Select(id => CaseEntry.IdFor(caseId, id)).ToArray();
+        var key = CaseEntry.IdFor(caseId, entryId);
         var rows = (await session.Query<CaseEntry>()
-            .Where(x => x.CaseId == caseId && (x.Id.IsOneOf(keys) || x.ParentId.IsOneOf(named.Cast<Guid?>().ToArray())))
+            .Where(x => x.CaseId == caseId && (x.Id == key || x.ParentId == entryId))
             .ToListAsync(ct)).ToList();
-        var sentences = rows.Where(x => x.Kind == EntryKind.Commutation && named.Contains(x.EntryId)).Select(x => x.ParentId).Distinct().ToArray();
-        if (sentences.Length > 0)
+        if (rows.FirstOrDefault(x => x.EntryId == entryId) is { Kind: EntryKind.Commutation, ParentId: { } sentenceId })
         {
-            rows.AddRange(await session.Query<CaseEntry>().Where(x => x.CaseId == caseId && x.ParentId.IsOneOf(sentences)).ToListAsync(ct));
+            rows.AddRange(await session.Query<CaseEntry>().Where(x => x.CaseId == caseId && x.ParentId == sentenceId).ToListAsync(ct));
         }
 
         return new CaseEntries([.. rows.DistinctBy(x => x.Id)]);

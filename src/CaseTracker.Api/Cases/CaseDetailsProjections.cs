@@ -83,7 +83,7 @@ public class CaseHeader
 /// </summary>
 public class CaseDetailsEntry
 {
-    /// <summary>Case and entry: a defendant's entry id is the person's, who may stand in several cases.</summary>
+    /// <summary>Case and entry, as <see cref="CaseEntry.IdFor"/> makes it.</summary>
     public string Id { get; set; } = "";
     public Guid CaseId { get; set; }
 
@@ -105,14 +105,12 @@ public class CaseDetailsEntry
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public CaseReferralOutcome? Outcome { get; set; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public CaseLink? Link { get; set; }
 
-    public static string IdFor(Guid caseId, Guid entryId) => $"{caseId:N}:{entryId:N}";
-
     /// <summary>The entry an event records, if it records one.</summary>
     public static CaseDetailsEntry? For(Guid caseId, IEvent e)
     {
         if (e.Data is not ICaseEntryEvent recorded) return null;
 
-        var entry = new CaseDetailsEntry { Id = IdFor(caseId, recorded.EntryId), CaseId = caseId, Version = e.Version };
+        var entry = new CaseDetailsEntry { Id = CaseEntry.IdFor(caseId, recorded.EntryId), CaseId = caseId, Version = e.Version };
         switch (recorded)
         {
             case TipReceived x:
@@ -190,7 +188,7 @@ public partial class CaseDetailsEntriesProjection : EventProjection
     {
         if (e.Data is EntryRetracted retracted)
         {
-            operations.Delete<CaseDetailsEntry>(CaseDetailsEntry.IdFor(e.StreamId, retracted.EntryId));
+            operations.Delete<CaseDetailsEntry>(CaseEntry.IdFor(e.StreamId, retracted.EntryId));
         }
         else if (CaseDetailsEntry.For(e.StreamId, e) is { } entry)
         {

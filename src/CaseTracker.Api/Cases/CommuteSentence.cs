@@ -21,7 +21,7 @@ public static class CommuteSentenceEndpoint
 
     /// <summary>The sentence and its commutations, read once the case's stream lock is held.</summary>
     public static Task<CaseEntries> LoadAsync(Guid caseId, Guid sentenceId, IQuerySession session, CancellationToken ct) =>
-        CaseEntries.LoadAsync(session, caseId, [sentenceId], ct);
+        CaseEntries.LoadAsync(session, caseId, sentenceId, ct);
 
     public static ProblemDetails Before(Guid sentenceId, Case current, CaseEntries entries, HttpContext http) =>
         CaseWriteRules.Check(current, http, () => entries.Live(sentenceId, EntryKind.Sentence) is null

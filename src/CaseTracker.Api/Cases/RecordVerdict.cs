@@ -23,7 +23,7 @@ public static class RecordVerdictEndpoint
 
     /// <summary>The charge and what depends on it, read once the case's stream lock is held.</summary>
     public static Task<CaseEntries> LoadAsync(RecordVerdict command, Guid caseId, IQuerySession session, CancellationToken ct) =>
-        CaseEntries.LoadAsync(session, caseId, [command.ChargeId!.Value], ct);
+        CaseEntries.LoadAsync(session, caseId, command.ChargeId!.Value, ct);
 
     public static ProblemDetails Before(RecordVerdict command, Case current, CaseEntries entries, HttpContext http) =>
         CaseWriteRules.Check(current, http, () =>

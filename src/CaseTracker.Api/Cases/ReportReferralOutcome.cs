@@ -24,7 +24,7 @@ public static class ReportReferralOutcomeEndpoint
 
     /// <summary>The referral, read once the case's stream lock is held.</summary>
     public static Task<CaseEntries> LoadAsync(Guid caseId, Guid referralId, IQuerySession session, CancellationToken ct) =>
-        CaseEntries.LoadAsync(session, caseId, [referralId], ct);
+        CaseEntries.LoadAsync(session, caseId, referralId, ct);
 
     public static ProblemDetails Before(Guid referralId, Case current, CaseEntries entries, HttpContext http) =>
         CaseWriteRules.Check(current, http, () => entries.Live(referralId, EntryKind.Referral) is null

@@ -25,7 +25,7 @@ public static class RetractEntryEndpoint
 
     /// <summary>The entry and what depends on it, read once the case's stream lock is held.</summary>
     public static Task<CaseEntries> LoadAsync(RetractEntry command, Guid caseId, IQuerySession session, CancellationToken ct) =>
-        CaseEntries.LoadAsync(session, caseId, [command.EntryId!.Value], ct);
+        CaseEntries.LoadAsync(session, caseId, command.EntryId!.Value, ct);
 
     public static ProblemDetails Before(RetractEntry command, Case current, CaseEntries entries, HttpContext http) =>
         CaseWriteRules.Check(current, http, () =>
