@@ -39,7 +39,7 @@ var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = dat
 const string signingKey = "casetracker-benchmark-signing-key-0123456789abcdef";
 const string auditKey = "casetracker-benchmark-audit-key-0123456789abcdefgh";
 var auditSigner = new AuditKey(auditKey);
-using var store = DocumentStore.For(opts => opts.ConfigureCaseTracker(connectionString, new EventSeal(auditSigner)));
+using var store = DocumentStore.For(opts => opts.ConfigureCaseTracker(connectionString, new EventSeal(auditSigner, TimeProvider.System)));
 await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
 await Baselines.CreateTables(connectionString);
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using JasperFx.CommandLine;
 using Marten;
 
@@ -7,17 +8,23 @@ public class AuditInput : NetCoreInput
 {
     [Description("verify: recompute the hash chain and signatures of every case")]
     public string Action { get; set; } = "verify";
+
+    [Description("A checkpoint from GET /api/audit/checkpoint: also report every stream shorter than, or diverging from, it")]
+    public string? CheckpointFlag { get; set; }
+
+    [Description("The public key (SPKI PEM) that signed the checkpoint; by default the configured Audit:ExportKey's")]
+    public string? KeyFlag { get; set; }
 }
 
-/// <summary>For scheduled checks: exits non-zero when any case's chain is broken.</summary>
-[Description("audit verify: checks the hash chain and signatures of every case stream")]
+/// <summary>For scheduled checks: exits non-zero when any case's chain is broken or a checkpoint is not met.</summary>
+[Description("audit verify [--checkpoint FILE [--key FILE]]: checks the hash chain and signatures of every case stream")]
 public class AuditCommand : JasperFxAsyncCommand<AuditInput>
 {
     public override async Task<bool> Execute(AuditInput input)
     {
         if (input.Action != "verify")
         {
-            await Console.Error.WriteLineAsync("usage: audit verify");
+            await Console.Error.WriteLineAsync("usage: audit verify [--checkpoint FILE [--key FILE]]");
             return false;
         }
 
@@ -37,6 +44,25 @@ public class AuditCommand : JasperFxAsyncCommand<AuditInput>
         }
 
         Console.WriteLine($"{streams.Count} cases checked, {broken} invalid");
-        return broken == 0;
+        var checkpointMet = input.CheckpointFlag is null || await MeetsCheckpoint(input, host.Services);
+        return broken == 0 && checkpointMet;
+    }
+
+    private static async Task<bool> MeetsCheckpoint(AuditInput input, IServiceProvider services)
+    {
+        var publicKey = input.KeyFlag is { } keyFile
+            ? await File.ReadAllTextAsync(keyFile)
+            : services.GetRequiredService<ExportKey>().PublicKeyPem;
+        if (JsonNode.Parse(await File.ReadAllTextAsync(input.CheckpointFlag!)) is not JsonObject checkpoint
+            || Checkpoints.Verified(checkpoint, publicKey) is not { } heads)
+        {
+            Console.WriteLine($"INVALID checkpoint {input.CheckpointFlag}: its signature does not verify with the export key");
+            return false;
+        }
+
+        var breaches = await services.GetRequiredService<Checkpoints>().CompareAsync(heads, CancellationToken.None);
+        foreach (var breach in breaches) Console.WriteLine($"INVALID case {breach.StreamId} at version {breach.Version}: {breach.Reason}");
+        Console.WriteLine($"{heads.Count} streams of the checkpoint taken {checkpoint["takenAt"]} checked, {breaches.Count} not met");
+        return breaches.Count == 0;
     }
 }

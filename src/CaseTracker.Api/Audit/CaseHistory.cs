@@ -46,7 +46,7 @@ public static class CaseHistoryEndpoint
         if (problems != WolverineContinue.NoProblems) return Results.Problem(problems);
 
         var streamVersion = await StoredEvents.StreamVersionAsync(store, caseId, ct);
-        if (streamVersion is null) return Results.Problem(Problems.NotFound($"No case {caseId}."));
+        if (streamVersion is null) return Results.Problem(Problems.NoCase(caseId));
 
         var from = fromVersion ?? 1;
         var take = limit ?? DefaultLimit;

@@ -37,7 +37,7 @@ public sealed class CaseIntegrity(IDocumentStore store, AuditKey key)
                 count++;
                 if (row.Version != expected) return Invalid(expected, $"version {expected} is missing");
 
-                var problem = Check(row, previous, serializer);
+                var problem = Check(caseId, row, previous, serializer);
                 if (problem is not null) return Invalid(row.Version, problem);
 
                 previous = row.Header(EventHeaders.Hash)!;
@@ -54,14 +54,19 @@ public sealed class CaseIntegrity(IDocumentStore store, AuditKey key)
         IntegrityReport Invalid(long version, string reason) => new(caseId, false, count, version, reason);
     }
 
-    private string? Check(StoredEvent row, string previous, Marten.ISerializer serializer)
+    private string? Check(Guid caseId, StoredEvent row, string previous, Marten.ISerializer serializer)
     {
+        // CaseTracker never archives an event; one archived by any other means has left every
+        // read, the case's rebuild and time travel included, without leaving the chain.
+        if (row.IsArchived) return "it is marked archived, which CaseTracker never does";
+
         if (row.Header(EventHeaders.PreviousHash) != previous) return "its previous hash does not match its predecessor";
 
         var occurredAt = CaseHistoryEndpoint.BusinessTime(row, serializer);
         if (occurredAt is null) return "its data no longer reads as a case event";
 
-        var hash = HashChain.Next(previous, HashChain.Canonical(row.StoredType, row.Data, occurredAt.Value, row.Actor, row.Version));
+        var recording = row.Header(EventHeaders.Seal) == EventHeaders.CurrentSeal ? row.Recording(caseId) : null;
+        var hash = HashChain.Next(previous, HashChain.Canonical(row.StoredType, row.Data, occurredAt.Value, row.Actor, row.Version, recording));
         if (row.Header(EventHeaders.Hash) != hash) return "its content does not match its hash";
 
         return key.Verify(hash, row.Header(EventHeaders.Signature)) ? null : "its hash is not signed with the audit key";
@@ -77,5 +82,5 @@ public static class CaseIntegrityEndpoint
     public static async Task<IResult> Get(Guid caseId, CaseIntegrity integrity, CancellationToken ct) =>
         await integrity.VerifyAsync(caseId, ct) is { } report
             ? Results.Json(report)
-            : Results.Problem(Problems.NotFound($"No case {caseId}."));
+            : Results.Problem(Problems.NoCase(caseId));
 }

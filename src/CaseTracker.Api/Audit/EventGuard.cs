@@ -9,8 +9,9 @@ namespace CaseTracker.Api.Audit;
 
 /// <summary>
 /// A trigger that refuses UPDATE and DELETE of stored events, so that not even a mistaken
-/// maintenance script can rewrite history. Marten's archiving, which only flips
-/// <c>is_archived</c>, still works. A storage feature of its own, because Marten applies those
+/// maintenance script can rewrite history. Archiving is refused too: an archived event vanishes
+/// from every read and rebuild, and CaseTracker records no archiving as an event, so there is no
+/// legitimate way for one to happen. A storage feature of its own, because Marten applies those
 /// after the event tables they guard (at start-up and in db-apply).
 /// </summary>
 public sealed class EventGuard(StoreOptions options) : FeatureSchemaBase("CaseTrackerEventGuard", options.Advanced.Migrator)
@@ -24,9 +25,6 @@ public sealed class EventGuard(StoreOptions options) : FeatureSchemaBase("CaseTr
         yield return new Function(new PostgresqlObjectName(schema, FunctionName, SchemaUtils.IdentifierUsage.General), $$"""
             create or replace function {{schema}}.{{FunctionName}}() returns trigger language plpgsql as $guard$
             begin
-              if tg_op = 'UPDATE' and (to_jsonb(new) - 'is_archived') = (to_jsonb(old) - 'is_archived') then
-                return new;
-              end if;
               raise exception 'CaseTracker events are immutable: % of event % (stream %, version %) refused',
                 tg_op, old.id, old.stream_id, old.version
                 using errcode = 'restrict_violation',

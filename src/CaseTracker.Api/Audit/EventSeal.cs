@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using CaseTracker.Api.Cases;
 using CaseTracker.Api.Idempotency;
 using CaseTracker.Api.Storage;
@@ -13,7 +14,7 @@ namespace CaseTracker.Api.Audit;
 /// hash, and records the request's Idempotency-Key in the same transaction as the event it produced.
 /// It runs after Marten has numbered the events and before the batch is sent.
 /// </summary>
-public sealed class EventSeal(AuditKey key) : DocumentSessionListenerBase
+public sealed class EventSeal(AuditKey key, TimeProvider clock) : DocumentSessionListenerBase
 {
     private readonly ChainHeads _heads = new();
 
@@ -26,18 +27,27 @@ public sealed class EventSeal(AuditKey key) : DocumentSessionListenerBase
             var previous = await PreviousHash(session, stream, token);
             foreach (var e in stream.Events)
             {
-                previous = Seal(session, e, previous);
+                previous = Seal(session, stream.Id, e, previous);
                 RecordIdempotencyKey(session, stream, e);
             }
         }
     }
 
-    private string Seal(IDocumentSession session, IEvent e, string previous)
+    private string Seal(IDocumentSession session, Guid streamId, IEvent e, string previous)
     {
         var fact = e.Data as ICaseEvent
                    ?? throw new InvalidOperationException($"{e.EventType.Name} is not a case event and cannot be chained.");
         var actor = new Actor(e.UserName ?? "system", e.GetHeader(EventHeaders.Role)?.ToString(), e.GetHeader(EventHeaders.Agency)?.ToString());
-        var canonical = HashChain.Canonical(e.EventTypeName, session.DocumentStore.Options.Serializer().ToJson(e.Data), fact.OccurredAt, actor, e.Version);
+
+        // The recording time is taken here rather than by PostgreSQL, so that the hash can cover it
+        // (Marten stores the event's own timestamp in its default append mode; docs/audit.md).
+        e.Timestamp = HashChain.StorablePrecision(clock.GetUtcNow());
+        e.SetHeader(EventHeaders.Seal, EventHeaders.CurrentSeal);
+        var recording = new Recording(
+            streamId, e.Id, e.DotNetTypeName, e.Timestamp, e.CorrelationId, e.CausationId,
+            Recording.Covered(JsonSerializer.SerializeToNode(e.Headers)!.AsObject()));
+        var canonical = HashChain.Canonical(
+            e.EventTypeName, session.DocumentStore.Options.Serializer().ToJson(e.Data), fact.OccurredAt, actor, e.Version, recording);
         var hash = HashChain.Next(previous, canonical);
 
         e.SetHeader(EventHeaders.PreviousHash, previous);

@@ -10,6 +10,15 @@ namespace CaseTracker.Api.Audit;
 /// <summary>Who recorded an event: the token's user, role and agency.</summary>
 public sealed record Actor(string User, string? Role, string? Agency);
 
+/// <summary>How an event was stored, beyond its content: covered by the chain from seal 2 on.</summary>
+/// <param name="Headers">every header except the chain's own (hash, previous hash, signature)</param>
+public sealed record Recording(
+    Guid StreamId, Guid EventId, string? DotNetType, DateTimeOffset RecordedAt, string? CorrelationId, string? CausationId, JsonObject Headers)
+{
+    public static JsonObject Covered(JsonObject headers) =>
+        new(headers.Where(x => !EventHeaders.Chain.Contains(x.Key)).Select(x => KeyValuePair.Create(x.Key, x.Value?.DeepClone())));
+}
+
 /// <summary>
 /// The tamper-evident chain of a case stream (CONTRACT §5): each event's hash is SHA-256 over its
 /// predecessor's hash and a canonical form of the event, so changing, removing or reordering any
@@ -20,7 +29,14 @@ public static class HashChain
 {
     public static readonly string Genesis = new('0', 64);
 
-    public static string Canonical(string type, string dataJson, DateTimeOffset occurredAt, Actor actor, long version)
+    /// <summary>
+    /// The canonical form of an event. With <paramref name="recording"/> (seal 2, every event sealed
+    /// since it existed) it also covers how the event was stored: stream, event id, .NET type,
+    /// recording time, correlation and causation ids and every header but the chain's own, so that
+    /// none of them can change without the chain saying so. Without it, the first seal's form, which
+    /// events sealed before seal 2 are still checked against.
+    /// </summary>
+    public static string Canonical(string type, string dataJson, DateTimeOffset occurredAt, Actor actor, long version, Recording? recording = null)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -31,9 +47,29 @@ public static class HashChain
             writer.WriteString("role", actor.Role);
             writer.WriteString("user", actor.User);
             writer.WriteEndObject();
+            if (recording is not null)
+            {
+                writer.WriteString("causationId", recording.CausationId);
+                writer.WriteString("correlationId", recording.CorrelationId);
+            }
+
             writer.WritePropertyName("data");
             WriteCanonical(writer, JsonNode.Parse(dataJson));
-            writer.WriteString("occurredAt", occurredAt.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
+            if (recording is not null)
+            {
+                writer.WriteString("dotNetType", recording.DotNetType);
+                writer.WriteString("eventId", recording.EventId);
+                writer.WritePropertyName("headers");
+                WriteCanonical(writer, recording.Headers);
+            }
+
+            writer.WriteString("occurredAt", Instant(occurredAt));
+            if (recording is not null)
+            {
+                writer.WriteString("recordedAt", Instant(recording.RecordedAt));
+                writer.WriteString("streamId", recording.StreamId);
+            }
+
             writer.WriteString("type", type);
             writer.WriteNumber("version", version);
             writer.WriteEndObject();
@@ -41,6 +77,28 @@ public static class HashChain
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
+
+    /// <summary>
+    /// Canonical JSON of any document (keys sorted, no whitespace, numbers in one form): what a
+    /// signed checkpoint's signature covers.
+    /// </summary>
+    public static byte[] CanonicalBytes(JsonNode? node)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            WriteCanonical(writer, node);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static string Instant(DateTimeOffset time) =>
+        time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>PostgreSQL keeps microseconds; a time the chain covers must survive the round trip.</summary>
+    public static DateTimeOffset StorablePrecision(DateTimeOffset time) =>
+        new(time.UtcTicks - time.UtcTicks % 10, TimeSpan.Zero);
 
     public static string Next(string previousHash, string canonical) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(previousHash + canonical)));

@@ -283,9 +283,15 @@ public class Case
     /// <summary>The standing links, by link id: the linked case and the relation.</summary>
     public Dictionary<Guid, string> Links { get; set; } = [];
 
-    /// <summary>One event folded in. Every event moves the version, whether or not it changes anything else.</summary>
-    public static Case Fold(Case? current, Guid id, IEvent e)
+    /// <summary>
+    /// One event folded in. Every case event moves the version, whether or not it changes anything
+    /// else; Marten's own bookkeeping events (the tombstones it writes for appends that failed) are
+    /// no part of any case and make none.
+    /// </summary>
+    public static Case? Fold(Case? current, Guid id, IEvent e)
     {
+        if (e.Data is not ICaseEvent) return current;
+
         var next = current ?? new Case { Id = id };
         switch (e.Data)
         {

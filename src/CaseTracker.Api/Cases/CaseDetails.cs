@@ -264,7 +264,7 @@ public static class GetCaseEndpoint
         var details = await Load(session, caseId, travel, ct);
         if (details is null || !CaseAccess.MaySee(http.User, details.Restricted, details.Agencies))
         {
-            return Results.Problem(Problems.NotFound($"No case {caseId} (at that point in time)."));
+            return Results.Problem(Problems.NoCase(caseId));
         }
 
         http.Response.Headers.ETag = ExpectedVersion.ETag(details.Version);

@@ -90,6 +90,10 @@ public class CaseDetailsEntry
     /// <summary>The stream version of the event that recorded the entry: the order of the lists.</summary>
     public long Version { get; set; }
 
+    /// <summary>The person a standing identification names: how a person is found again by id.</summary>
+    [JsonIgnore]
+    public Guid? IdentifiedDefendantId => Defendant?.DefendantId;
+
     /// <summary>The sentence of a commutation, the referral of an outcome.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public Guid? ParentId { get; set; }
 
@@ -167,6 +171,9 @@ public partial class CaseHeaderProjection : SingleStreamProjection<CaseHeader, G
 
     public override CaseHeader? Evolve(CaseHeader? snapshot, Guid id, IEvent e)
     {
+        // Marten's tombstones (left by appends that failed) are no case's events and open no case.
+        if (e.Data is not ICaseEvent) return snapshot;
+
         var header = snapshot ?? new CaseHeader { CaseId = id };
         header.Record(e);
         return header;

@@ -2,6 +2,9 @@ using CaseTracker.Api.Auth;
 using CaseTracker.Api.Http;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
+using Wolverine.Http.Marten;
+using Wolverine.Marten;
+using Wolverine.Persistence;
 
 namespace CaseTracker.Api.Cases;
 
@@ -11,7 +14,7 @@ public static class CaseWriteRules
     /// <param name="rule">the command's own rule about the case, asked only when the case may be written</param>
     public static ProblemDetails Check(Case current, HttpContext http, Func<ProblemDetails?>? rule = null)
     {
-        if (!CaseAccess.MaySee(http.User, current.IsRestricted, current.Agencies)) return Problems.NotFound($"No case {current.Id}.");
+        if (!CaseAccess.MaySee(http.User, current.IsRestricted, current.Agencies)) return Problems.NoCase(current.Id);
 
         if (ExpectedVersion.TryRead(http.Request, out var expected, out var malformed))
         {
@@ -29,4 +32,20 @@ public static class CaseWriteRules
         defendantId is { } id && !current.Defendants.Contains(id)
             ? Problems.NotFound($"Defendant {id} is not identified in case {current.Reference}; identify them first.")
             : null;
+}
+
+/// <summary>
+/// The case a command appends to, from the route's <c>caseId</c>. Loaded under the stream lock, so
+/// racing writers queue rather than conflict; a case that does not exist answers the very 404 that
+/// <see cref="CaseWriteRules.Check"/> gives a case the caller may not see.
+/// </summary>
+[AttributeUsage(AttributeTargets.Parameter)]
+public sealed class WriteCaseAttribute : AggregateAttribute
+{
+    public WriteCaseAttribute() : base("caseId")
+    {
+        LoadStyle = ConcurrencyStyle.Exclusive;
+        OnMissing = OnMissing.ProblemDetailsWith404;
+        MissingMessage = Problems.NoCaseMessage;
+    }
 }

@@ -3,7 +3,6 @@ using CaseTracker.Api.Http;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
-using Wolverine.Http.Marten;
 using Wolverine.Marten;
 
 namespace CaseTracker.Api.Cases;
@@ -21,7 +20,7 @@ public static class CloseCaseEndpoint
 
     [WolverinePost("/api/cases/{caseId:guid}/closure")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(CloseCase command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current)
+    public static (CommandAccepted, Events) Post(CloseCase command, [WriteCase] Case current)
     {
         var closed = new CaseClosed(command.ClosedAt!.Value, command.Disposition!.Trim());
         return (CommandAccepted.For(current, closed), [closed]);

@@ -4,7 +4,6 @@ using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
-using Wolverine.Http.Marten;
 using Wolverine.Marten;
 
 namespace CaseTracker.Api.Cases;
@@ -31,7 +30,7 @@ public static class CommuteSentenceEndpoint
     [WolverinePost("/api/cases/{caseId:guid}/sentences/{sentenceId:guid}/commutations")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(
-        CommuteSentence command, Guid sentenceId, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current, CaseEntries entries)
+        CommuteSentence command, Guid sentenceId, [WriteCase] Case current, CaseEntries entries)
     {
         var sentence = entries.Live(sentenceId, EntryKind.Sentence)!;
         var commuted = new SentenceCommuted(

@@ -3,7 +3,6 @@ using CaseTracker.Api.Http;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
-using Wolverine.Http.Marten;
 using Wolverine.Marten;
 
 namespace CaseTracker.Api.Cases;
@@ -24,7 +23,7 @@ public static class FileChargeEndpoint
 
     [WolverinePost("/api/cases/{caseId:guid}/charges")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(FileCharge command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current)
+    public static (CommandAccepted, Events) Post(FileCharge command, [WriteCase] Case current)
     {
         var filed = new ChargeFiled(
             Guid.CreateVersion7(), command.DefendantId!.Value, command.Offence!.Trim(), command.FiledAt!.Value, command.Statute?.Trim());

@@ -3,7 +3,6 @@ using CaseTracker.Api.Http;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
-using Wolverine.Http.Marten;
 using Wolverine.Marten;
 
 namespace CaseTracker.Api.Cases;
@@ -25,7 +24,7 @@ public static class HandSentenceEndpoint
 
     [WolverinePost("/api/cases/{caseId:guid}/sentences")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(HandSentence command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current)
+    public static (CommandAccepted, Events) Post(HandSentence command, [WriteCase] Case current)
     {
         var handed = new SentenceHanded(
             Guid.CreateVersion7(), command.DefendantId!.Value, command.Kind!, command.HandedAt!.Value, command.Court!.Trim(),

@@ -4,7 +4,6 @@ using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
-using Wolverine.Http.Marten;
 using Wolverine.Marten;
 
 namespace CaseTracker.Api.Cases;
@@ -33,13 +32,28 @@ public static class IdentifyDefendantEndpoint
         .Time("occurredAt", command.OccurredAt, required: false)
         .Result;
 
-    /// <summary>The person's first identification anywhere, when the command names an existing person.</summary>
-    public static async Task<DefendantIdentified?> LoadAsync(IdentifyDefendant command, IQuerySession session, CancellationToken ct) =>
-        command.DefendantId is { } id
-            ? await session.Events.QueryRawEventDataOnly<DefendantIdentified>().Where(x => x.DefendantId == id).FirstOrDefaultAsync(ct)
-            : null;
+    /// <summary>
+    /// When the command names an existing person, what the officer may know of them: their latest
+    /// standing identification (by the time it was made) in a case the officer may see. Someone
+    /// known only from cases hidden from the officer is, to them, unknown.
+    /// </summary>
+    public static async Task<CaseDefendant?> LoadAsync(IdentifyDefendant command, IQuerySession session, HttpContext http, CancellationToken ct)
+    {
+        if (command.DefendantId is not { } id) return null;
 
-    public static ProblemDetails Before(IdentifyDefendant command, Case current, HttpContext http, DefendantIdentified? known) =>
+        var identifications = await session.Query<CaseDetailsEntry>().Where(x => x.IdentifiedDefendantId == id).ToListAsync(ct);
+        if (identifications.Count == 0) return null;
+
+        var caseIds = identifications.Select(x => x.CaseId).ToArray();
+        var visible = await session.Query<CaseHeader>().Where(x => x.CaseId.IsOneOf(caseIds)).VisibleTo(http.User)
+            .Select(x => x.CaseId).ToListAsync(ct);
+        return identifications
+            .Where(x => visible.Contains(x.CaseId))
+            .OrderBy(x => x.Defendant!.IdentifiedAt).ThenBy(x => x.CaseId)
+            .LastOrDefault()?.Defendant;
+    }
+
+    public static ProblemDetails Before(IdentifyDefendant command, Case current, HttpContext http, CaseDefendant? known) =>
         CaseWriteRules.Check(current, http, () =>
             command.DefendantId switch
             {
@@ -52,7 +66,7 @@ public static class IdentifyDefendantEndpoint
     [WolverinePost("/api/cases/{caseId:guid}/defendants")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(
-        IdentifyDefendant command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current, DefendantIdentified? known, TimeProvider clock)
+        IdentifyDefendant command, [WriteCase] Case current, CaseDefendant? known, TimeProvider clock)
     {
         var identified = new DefendantIdentified(
             command.DefendantId ?? Guid.CreateVersion7(),

@@ -1,12 +1,9 @@
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Http;
-using JasperFx.Events;
-using ConcurrencyStyle = Wolverine.Marten.ConcurrencyStyle;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
-using Wolverine.Http.Marten;
 using Wolverine.Marten;
 
 namespace CaseTracker.Api.Cases;
@@ -22,14 +19,19 @@ public static class LinkCaseEndpoint
         .Time("occurredAt", command.OccurredAt, required: false)
         .Result;
 
-    public static async Task<StreamState?> LoadAsync(LinkCase command, IQuerySession session, CancellationToken ct) =>
-        await session.Events.FetchStreamStateAsync(command.LinkedCaseId!.Value, ct);
+    public static async Task<CaseHeader?> LoadAsync(LinkCase command, IQuerySession session, CancellationToken ct) =>
+        await session.LoadAsync<CaseHeader>(command.LinkedCaseId!.Value, ct);
 
-    public static ProblemDetails Before(LinkCase command, Case current, HttpContext http, StreamState? linked) =>
+    public static ProblemDetails Before(LinkCase command, Case current, HttpContext http, CaseHeader? linked) =>
         CaseWriteRules.Check(current, http, () =>
         {
             var linkedId = command.LinkedCaseId!.Value;
-            if (linked is null) return Problems.NotFound($"No case {linkedId} exists to link to.");
+            // A case the officer may not see is, to them, no case at all.
+            if (linked is null || !CaseAccess.MaySee(http.User, linked.Restricted, linked.Agencies))
+            {
+                return Problems.NotFound($"No case {linkedId} exists to link to.");
+            }
+
             if (linkedId == current.Id) return Problems.Invalid("linkedCaseId", "must name another case");
             return current.Links.ContainsValue(Case.LinkKey(linkedId, command.Relation!))
                 ? Problems.Conflict($"This case is already linked to {linkedId} as {command.Relation}.")
@@ -38,7 +40,7 @@ public static class LinkCaseEndpoint
 
     [WolverinePost("/api/cases/{caseId:guid}/links")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(LinkCase command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current, TimeProvider clock)
+    public static (CommandAccepted, Events) Post(LinkCase command, [WriteCase] Case current, TimeProvider clock)
     {
         var linked = new CaseLinked(
             Guid.CreateVersion7(), command.LinkedCaseId!.Value, command.Relation!, command.Note!.Trim(),

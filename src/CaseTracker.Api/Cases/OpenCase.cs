@@ -33,12 +33,21 @@ public static partial class OpenCaseEndpoint
         .Time("openedAt", command.OpenedAt)
         .Result;
 
-    /// <summary>References are unique; the unique index on the read model settles a race between two openers.</summary>
-    public static async Task<ProblemDetails> ValidateAsync(OpenCase command, IQuerySession session, CancellationToken ct)
+    /// <summary>
+    /// References are unique; the unique index on the read model settles a race between two openers.
+    /// A reference taken by a case the officer may not see is refused without naming that case.
+    /// </summary>
+    public static async Task<ProblemDetails> ValidateAsync(OpenCase command, IQuerySession session, HttpContext http, CancellationToken ct)
     {
         var reference = Normalise(command.Reference!);
-        var taken = await session.Query<CaseHeader>().AnyAsync(x => x.Reference == reference, ct);
-        return taken ? Problems.Conflict($"A case with reference {reference} already exists.") : WolverineContinue.NoProblems;
+        var taken = await session.Query<CaseHeader>().FirstOrDefaultAsync(x => x.Reference == reference, ct);
+        return taken switch
+        {
+            null => WolverineContinue.NoProblems,
+            _ when CaseAccess.MaySee(http.User, taken.Restricted, taken.Agencies) =>
+                Problems.Conflict($"Case {taken.CaseId} already has the reference {reference}; choose another."),
+            _ => Problems.Conflict($"The reference {reference} is not available; choose another."),
+        };
     }
 
     [WolverinePost("/api/cases")]

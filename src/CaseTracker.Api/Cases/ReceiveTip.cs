@@ -3,7 +3,6 @@ using CaseTracker.Api.Http;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
-using Wolverine.Http.Marten;
 using Wolverine.Marten;
 
 namespace CaseTracker.Api.Cases;
@@ -24,7 +23,7 @@ public static class ReceiveTipEndpoint
 
     [WolverinePost("/api/cases/{caseId:guid}/tips")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(ReceiveTip command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current)
+    public static (CommandAccepted, Events) Post(ReceiveTip command, [WriteCase] Case current)
     {
         var tip = new TipReceived(
             Guid.CreateVersion7(), command.FromAgency!.Trim(), command.ReceivedAt!.Value, command.Summary!.Trim(),

@@ -3,7 +3,6 @@ using CaseTracker.Api.Http;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
-using Wolverine.Http.Marten;
 using Wolverine.Marten;
 
 namespace CaseTracker.Api.Cases;
@@ -24,7 +23,7 @@ public static class RecordArrestEndpoint
 
     [WolverinePost("/api/cases/{caseId:guid}/arrests")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(RecordArrest command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current)
+    public static (CommandAccepted, Events) Post(RecordArrest command, [WriteCase] Case current)
     {
         var arrest = new ArrestMade(
             Guid.CreateVersion7(), command.DefendantId!.Value, command.ArrestedAt!.Value, command.Place!.Trim(), command.Agency!.Trim());

@@ -3,7 +3,6 @@ using CaseTracker.Api.Http;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
-using Wolverine.Http.Marten;
 using Wolverine.Marten;
 
 namespace CaseTracker.Api.Cases;
@@ -25,7 +24,7 @@ public static class RecordSeizureEndpoint
 
     [WolverinePost("/api/cases/{caseId:guid}/seizures")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(RecordSeizure command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current)
+    public static (CommandAccepted, Events) Post(RecordSeizure command, [WriteCase] Case current)
     {
         var seized = new DrugsSeized(
             Guid.CreateVersion7(), command.Substance!.Trim(), command.Quantity!.Value, command.Unit!,

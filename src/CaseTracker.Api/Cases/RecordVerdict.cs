@@ -4,7 +4,6 @@ using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
-using Wolverine.Http.Marten;
 using Wolverine.Marten;
 
 namespace CaseTracker.Api.Cases;
@@ -41,7 +40,7 @@ public static class RecordVerdictEndpoint
 
     [WolverinePost("/api/cases/{caseId:guid}/verdicts")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(RecordVerdict command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current)
+    public static (CommandAccepted, Events) Post(RecordVerdict command, [WriteCase] Case current)
     {
         var reached = new VerdictReached(
             Guid.CreateVersion7(), command.DefendantId!.Value, command.ChargeId!.Value, command.Verdict!,

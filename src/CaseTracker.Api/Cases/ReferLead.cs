@@ -3,7 +3,6 @@ using CaseTracker.Api.Http;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
-using Wolverine.Http.Marten;
 using Wolverine.Marten;
 
 namespace CaseTracker.Api.Cases;
@@ -24,7 +23,7 @@ public static class ReferLeadEndpoint
 
     [WolverinePost("/api/cases/{caseId:guid}/referrals")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(ReferLead command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current)
+    public static (CommandAccepted, Events) Post(ReferLead command, [WriteCase] Case current)
     {
         var referred = new LeadReferred(
             Guid.CreateVersion7(), command.ToAgency!.Trim(), command.Jurisdiction!.Trim(), command.SubjectsIdentified!.Value,

@@ -4,7 +4,6 @@ using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
-using Wolverine.Http.Marten;
 using Wolverine.Marten;
 
 namespace CaseTracker.Api.Cases;
@@ -33,7 +32,7 @@ public static class ReportReferralOutcomeEndpoint
 
     [WolverinePost("/api/cases/{caseId:guid}/referrals/{referralId:guid}/outcomes")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(ReportReferralOutcome command, Guid referralId, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current)
+    public static (CommandAccepted, Events) Post(ReportReferralOutcome command, Guid referralId, [WriteCase] Case current)
     {
         var reported = new ReferralOutcomeReported(
             Guid.CreateVersion7(), referralId, command.ReportedAt!.Value, command.InvestigationsOpened!.Value,

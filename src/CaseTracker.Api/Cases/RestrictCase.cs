@@ -3,7 +3,6 @@ using CaseTracker.Api.Http;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
-using Wolverine.Http.Marten;
 using Wolverine.Marten;
 
 namespace CaseTracker.Api.Cases;
@@ -26,7 +25,7 @@ public static class RestrictCaseEndpoint
 
     [WolverinePost("/api/cases/{caseId:guid}/restriction")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(RestrictCase command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current, TimeProvider clock)
+    public static (CommandAccepted, Events) Post(RestrictCase command, [WriteCase] Case current, TimeProvider clock)
     {
         var restricted = new CaseRestricted(command.OccurredAt ?? clock.GetUtcNow(), command.Reason!.Trim());
         return (CommandAccepted.For(current, restricted), [restricted]);
@@ -54,7 +53,7 @@ public static class LiftRestrictionEndpoint
 
     [WolverinePost("/api/cases/{caseId:guid}/restriction/lifting")]
     [Authorize(Policy = Policies.Record)]
-    public static (CommandAccepted, Events) Post(RestrictCase command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current, TimeProvider clock)
+    public static (CommandAccepted, Events) Post(RestrictCase command, [WriteCase] Case current, TimeProvider clock)
     {
         var lifted = new CaseRestrictionLifted(command.OccurredAt ?? clock.GetUtcNow(), command.Reason!.Trim());
         return (CommandAccepted.For(current, lifted), [lifted]);

@@ -4,7 +4,6 @@ using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
-using Wolverine.Http.Marten;
 using Wolverine.Marten;
 
 namespace CaseTracker.Api.Cases;
@@ -41,7 +40,7 @@ public static class RetractEntryEndpoint
     [WolverinePost("/api/cases/{caseId:guid}/retractions")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(
-        RetractEntry command, [Aggregate("caseId", LoadStyle = ConcurrencyStyle.Exclusive)] Case current, CaseEntries entries, TimeProvider clock)
+        RetractEntry command, [WriteCase] Case current, CaseEntries entries, TimeProvider clock)
     {
         var entryId = command.EntryId!.Value;
         var entry = entries.Find(entryId)!;

@@ -21,6 +21,7 @@ public class DefendantProfile
     public Guid DefendantId { get; set; }
     public List<string> Names { get; set; } = [];
     public List<string> Aliases { get; set; } = [];
+    /// <summary>As given by the latest identification that names one.</summary>
     public string? Nationality { get; set; }
     public List<DefendantCase> Cases { get; set; } = [];
     public List<DefendantArrest> Arrests { get; set; } = [];
@@ -32,11 +33,15 @@ public class DefendantProfile
     /// <summary>Names and aliases, lower-cased, for the n-gram index behind <c>?name=</c>.</summary>
     public string SearchText { get; set; } = "";
 
-    /// <summary>Names, aliases, search text and status follow from the entries.</summary>
+    /// <summary>
+    /// Names, aliases, nationality, search text and status follow from the entries, so that a profile
+    /// cut down to the cases a reader may see says nothing that only the hidden cases said.
+    /// </summary>
     public void Summarise()
     {
         Names = [.. Cases.Select(c => c.Name).Distinct()];
         Aliases = [.. Cases.SelectMany(c => c.Aliases).Distinct()];
+        Nationality = Cases.LastOrDefault(c => c.Nationality is not null)?.Nationality;
         SearchText = string.Join(" | ", Names.Concat(Aliases)).ToLowerInvariant();
         Status = DefendantStatus.Of(
             Arrests.Count > 0,
@@ -53,7 +58,6 @@ public class DefendantProfile
         var visible = new DefendantProfile
         {
             DefendantId = DefendantId,
-            Nationality = Nationality,
             Cases = [.. Cases.Where(x => !hiddenCases.Contains(x.CaseId))],
             Arrests = [.. Arrests.Where(x => !hiddenCases.Contains(x.CaseId))],
             Charges = [.. Charges.Where(x => !hiddenCases.Contains(x.CaseId))],
@@ -65,7 +69,7 @@ public class DefendantProfile
     }
 }
 
-public record DefendantCase(Guid CaseId, string Name, IReadOnlyList<string> Aliases, string? Role, DateTimeOffset IdentifiedAt);
+public record DefendantCase(Guid CaseId, string Name, IReadOnlyList<string> Aliases, string? Nationality, string? Role, DateTimeOffset IdentifiedAt);
 public record DefendantArrest(Guid ArrestId, Guid CaseId, DateTimeOffset ArrestedAt, string Place, string Agency);
 public record DefendantCharge(Guid ChargeId, Guid CaseId, string Offence, DateTimeOffset FiledAt, string? Statute);
 public record DefendantVerdict(Guid VerdictId, Guid CaseId, Guid ChargeId, string Verdict, DateTimeOffset ReachedAt, string Court);
@@ -105,8 +109,7 @@ public partial class DefendantProfileProjection : MultiStreamProjection<Defendan
         switch (e.Data)
         {
             case DefendantIdentified x:
-                profile.Cases.Add(new DefendantCase(caseId, x.Name, x.Aliases, x.Role, x.IdentifiedAt));
-                profile.Nationality = x.Nationality ?? profile.Nationality;
+                profile.Cases.Add(new DefendantCase(caseId, x.Name, x.Aliases, x.Nationality, x.Role, x.IdentifiedAt));
                 break;
             case ArrestMade x:
                 profile.Arrests.Add(new DefendantArrest(x.ArrestId, caseId, x.ArrestedAt, x.Place, x.Agency));

@@ -16,12 +16,22 @@ public static class Problems
     public static ProblemDetails Invalid(string field, string message) =>
         Validation(new Dictionary<string, string[]> { [field] = [message] });
 
+    /// <summary>The title is the one ASP.NET Core gives a bare 404, so that every 404 reads alike.</summary>
     public static ProblemDetails NotFound(string detail) => new()
     {
         Status = StatusCodes.Status404NotFound,
-        Title = "Not found",
+        Title = "Not Found",
         Detail = detail
     };
+
+    /// <summary>
+    /// What a case that does not exist and a case the caller may not see both answer: word for word
+    /// the same, so that nobody learns a restricted case exists by comparing answers. Wolverine
+    /// writes it (with <c>{Id}</c> filled in) when a command names no existing case.
+    /// </summary>
+    public const string NoCaseMessage = "No case {Id}.";
+
+    public static ProblemDetails NoCase(Guid caseId) => NotFound(NoCaseMessage.Replace("{Id}", caseId.ToString(), StringComparison.Ordinal));
 
     public static ProblemDetails Conflict(string detail) => new()
     {

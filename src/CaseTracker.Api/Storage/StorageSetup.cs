@@ -18,7 +18,9 @@ public static class StorageSetup
         // hosts configured late (tests) are honoured.
         services.AddSingleton(sp => AuditKey.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()));
         services.AddSingleton<EventSeal>();
+        services.AddSingleton(sp => ExportKey.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()));
         services.AddSingleton<CaseIntegrity>();
+        services.AddSingleton<Checkpoints>();
 
         services.AddMarten(sp => new StoreOptions().ConfigureCaseTracker(
                 ConnectionString(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()),

@@ -209,7 +209,7 @@ public class auditing_a_case(AppFixture fixture) : IntegrationContext(fixture)
 
         // A second API node: its own store and seal, so this node's memory of the chain's head is stale.
         var key = Host.Services.GetRequiredService<AuditKey>();
-        using (var otherNode = DocumentStore.For(opts => opts.ConfigureCaseTracker(Fixture.ConnectionString, new EventSeal(key))))
+        using (var otherNode = DocumentStore.For(opts => opts.ConfigureCaseTracker(Fixture.ConnectionString, new EventSeal(key, TimeProvider.System))))
         {
             await using var session = otherNode.LightweightSession();
             session.LastModifiedBy = "node-b";
@@ -226,6 +226,83 @@ public class auditing_a_case(AppFixture fixture) : IntegrationContext(fixture)
         report.Events.ShouldBe(4);
         var history = await History(caseId);
         history[3].PreviousHash.ShouldBe(history[2].Hash);
+    }
+
+    [Fact]
+    public async Task archiving_an_event_is_refused_and_one_archived_anyway_is_named_by_its_version()
+    {
+        var caseId = await OpenCase();
+        await Accepted($"/api/cases/{caseId}/tips", Commands.Tip());
+        await Accepted($"/api/cases/{caseId}/seizures", Commands.Seizure());
+
+        await using (var connection = new NpgsqlConnection(Fixture.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var archive = new NpgsqlCommand(
+                $"update {StoreConfiguration.Schema}.mt_events set is_archived = true where stream_id = @id and version = 2", connection);
+            archive.Parameters.AddWithValue("id", caseId);
+            (await Should.ThrowAsync<PostgresException>(() => archive.ExecuteNonQueryAsync())).MessageText.ShouldContain("CaseTracker events are immutable");
+        }
+
+        await Tamper("update {0}.mt_events set is_archived = true where stream_id = @id and version = 2", caseId);
+
+        var report = await Integrity(caseId);
+        (report.Valid, report.FirstInvalidVersion).ShouldBe((false, 2L));
+        report.Reason!.ShouldContain("archived");
+    }
+
+    [Theory]
+    [InlineData("timestamp = timestamp - interval '400 days'")]
+    [InlineData("correlation_id = 'forged-correlation'")]
+    [InlineData("causation_id = 'forged-causation'")]
+    [InlineData("headers = headers || '{{\"idempotencyKey\": \"forged\"}}'")]
+    [InlineData("headers = headers || '{{\"note\": \"added later\"}}'")]
+    [InlineData("user_name = 'mallory'")]
+    [InlineData("id = gen_random_uuid()")]
+    [InlineData("mt_dotnet_type = 'CaseTracker.Api.Cases.CaseClosed, CaseTracker.Api'")]
+    public async Task a_change_to_how_an_event_was_recorded_is_named_by_its_version(string change)
+    {
+        var caseId = await OpenCase();
+        await Accepted($"/api/cases/{caseId}/tips", Commands.Tip(), x => x.WithRequestHeader("Idempotency-Key", $"tip-{caseId}"));
+        await Accepted($"/api/cases/{caseId}/seizures", Commands.Seizure());
+
+        await Tamper($"update {{0}}.mt_events set {change} where stream_id = @id and version = 2", caseId);
+
+        var report = await Integrity(caseId);
+        (report.Valid, report.FirstInvalidVersion).ShouldBe((false, 2L), report.Reason);
+    }
+
+    [Fact]
+    public async Task a_stream_cut_short_is_caught_by_a_checkpoint_taken_before()
+    {
+        var cut = await OpenCase();
+        var intact = await OpenCase();
+        for (var i = 0; i < 3; i++) await Accepted($"/api/cases/{cut}/tips", Commands.Tip());
+        var checkpoint = await GetJson<System.Text.Json.Nodes.JsonObject>("/api/audit/checkpoint", Roles.Auditor);
+        checkpoint["streams"]!.AsArray().Select(x => x!["streamId"]!.GetValue<Guid>()).ShouldContain(intact);
+        var file = Path.GetTempFileName();
+        await File.WriteAllTextAsync(file, checkpoint.ToJsonString());
+        var publicKey = Path.GetTempFileName();
+        await File.WriteAllTextAsync(publicKey, await Host.GetAsText("/.well-known/casetracker-export-key"));
+
+        // The database owner deletes the newest event and lowers the stream's version to match:
+        // every remaining link still holds.
+        await Tamper("delete from {0}.mt_events where stream_id = @id and version = 4; update {0}.mt_streams set version = 3 where id = @id", cut);
+        (await Integrity(cut)).Valid.ShouldBeTrue("the chain alone cannot see a cut tail");
+
+        var (exitCode, output, errors) = await ApiProcess.Run(ApiProcess.Environment(Fixture), "audit", "verify", "--checkpoint", file, "--key", publicKey);
+        exitCode.ShouldNotBe(0, errors);
+        output.ShouldContain($"INVALID case {cut} at version 4: it is shorter than the checkpoint");
+        output.ShouldNotContain($"INVALID case {intact}");
+
+        // A checkpoint edited to match the cut stream no longer carries a valid signature.
+        var forged = checkpoint.DeepClone().AsObject();
+        var head = forged["streams"]!.AsArray().Single(x => x!["streamId"]!.GetValue<Guid>() == cut)!;
+        head["version"] = 3;
+        await File.WriteAllTextAsync(file, forged.ToJsonString());
+        (exitCode, output, _) = await ApiProcess.Run(ApiProcess.Environment(Fixture), "audit", "verify", "--checkpoint", file);
+        exitCode.ShouldNotBe(0);
+        output.ShouldContain("its signature does not verify");
     }
 
     /// <summary>As a superuser who has switched off triggers for the session.</summary>
@@ -247,7 +324,8 @@ public class auditing_a_case(AppFixture fixture) : IntegrationContext(fixture)
         foreach (var row in rows)
         {
             var occurredAt = CaseHistoryEndpoint.BusinessTime(row, Fixture.Store.Options.Serializer())!.Value;
-            var hash = HashChain.Next(previous, HashChain.Canonical(row.StoredType, row.Data, occurredAt, row.Actor, row.Version));
+            var recording = row.Header(EventHeaders.Seal) == EventHeaders.CurrentSeal ? row.Recording(caseId) : null;
+            var hash = HashChain.Next(previous, HashChain.Canonical(row.StoredType, row.Data, occurredAt, row.Actor, row.Version, recording));
             await Tamper($"update {{0}}.mt_events set headers = headers || jsonb_build_object('previousHash', '{previous}', 'hash', '{hash}') " +
                          $"where stream_id = @id and version = {row.Version}", caseId);
             previous = hash;

@@ -41,4 +41,32 @@ public class hash_chain
         HashChain.Next(HashChain.Genesis, canonical).ShouldNotBe(HashChain.Next(new string('1', 64), canonical));
         HashChain.Genesis.ShouldBe(new string('0', 64));
     }
+
+    [Theory]
+    [InlineData("streamId")]
+    [InlineData("eventId")]
+    [InlineData("dotNetType")]
+    [InlineData("recordedAt")]
+    [InlineData("correlationId")]
+    [InlineData("causationId")]
+    [InlineData("headers")]
+    public void the_second_seal_covers_how_the_event_was_recorded(string changed)
+    {
+        var recording = new Recording(Guid.Parse("0195a3f4-0000-7000-8000-000000000001"), Guid.Parse("0195a3f4-0000-7000-8000-000000000002"),
+            "CaseTracker.Api.Cases.TipReceived, CaseTracker.Api", At.AddDays(1), "correlation", "causation",
+            new System.Text.Json.Nodes.JsonObject { ["agency"] = "Xingtai PSB", ["seal"] = "2" });
+        var altered = changed switch
+        {
+            "streamId" => recording with { StreamId = Guid.NewGuid() },
+            "eventId" => recording with { EventId = Guid.NewGuid() },
+            "dotNetType" => recording with { DotNetType = "CaseTracker.Api.Cases.CaseClosed, CaseTracker.Api" },
+            "recordedAt" => recording with { RecordedAt = recording.RecordedAt.AddDays(-400) },
+            "correlationId" => recording with { CorrelationId = "forged" },
+            "causationId" => recording with { CausationId = null },
+            _ => recording with { Headers = new System.Text.Json.Nodes.JsonObject { ["agency"] = "Xingtai PSB", ["seal"] = "2", ["note"] = "x" } },
+        };
+
+        HashChain.Canonical("tip_received", "{}", At, Alice, 2, altered).ShouldNotBe(HashChain.Canonical("tip_received", "{}", At, Alice, 2, recording));
+        HashChain.Canonical("tip_received", "{}", At, Alice, 2, recording).ShouldNotBe(HashChain.Canonical("tip_received", "{}", At, Alice, 2));
+    }
 }

@@ -105,7 +105,8 @@ public class need_to_know(AppFixture fixture) : IntegrationContext(fixture)
         var marker = Guid.NewGuid().ToString("N")[..8];
         var (restricted, person) = await RestrictedCase($"Sun {marker}");
         var open = await OpenCase();
-        await Accepted($"/api/cases/{open}/defendants", new { defendantId = person, aliases = new[] { $"Open {marker}" } });
+        await Accepted($"/api/cases/{open}/defendants", new { defendantId = person, aliases = new[] { $"Open {marker}" } },
+            x => x.WithBearerToken(Fixture.TokenFor(Roles.Officer, "lead-officer", Lead)));
         var (_, hiddenPerson) = await RestrictedCase($"Liang {marker}");
         await ProjectionsCaughtUp();
 
@@ -145,5 +146,128 @@ public class need_to_know(AppFixture fixture) : IntegrationContext(fixture)
 
         var leadAfter = await GetJson<StatsView>("/api/stats", Roles.Analyst, agency: Lead);
         leadAfter.SeizuresGrams["restricted substance"].ShouldBe(auditorAfter.SeizuresGrams["restricted substance"]);
+    }
+
+    [Fact]
+    public async Task a_nationality_given_only_in_a_restricted_case_stays_hidden_from_other_agencies()
+    {
+        var marker = Guid.NewGuid().ToString("N")[..8];
+        var open = await OpenCase();
+        var person = (await Accepted($"/api/cases/{open}/defendants", new { name = $"Wu {marker}" })).DefendantId!.Value;
+        var (restricted, _) = await RestrictedCase($"Other {marker}");
+        await Host.Scenario(x =>
+        {
+            x.Post.Json(new { defendantId = person, nationality = $"Secretland {marker}" }).ToUrl($"/api/cases/{restricted}/defendants");
+            x.WithBearerToken(Fixture.TokenFor(Roles.Officer, "lead-officer", Lead));
+        });
+        await ProjectionsCaughtUp();
+
+        (await GetJson<DefendantProfile>($"/api/defendants/{person}", Roles.Analyst, agency: Foreign)).Nationality.ShouldBeNull();
+        (await GetJson<DefendantProfile>($"/api/defendants/{person}", Roles.Analyst, agency: Lead)).Nationality.ShouldBe($"Secretland {marker}");
+    }
+
+    [Fact]
+    public async Task a_person_known_only_from_a_hidden_case_cannot_be_identified_by_id_and_answers_like_an_unknown_one()
+    {
+        var (_, hidden) = await RestrictedCase("Hidden Person");
+        var own = await OpenCase();
+        void Foreigner(Scenario x) => x.WithBearerToken(Fixture.TokenFor(Roles.Officer, "foreign-officer", Foreign));
+
+        var refused = await Refused($"/api/cases/{own}/defendants", new { defendantId = hidden }, 404, own, more: Foreigner);
+        var unknown = Guid.NewGuid();
+        var unknownRefused = await Refused($"/api/cases/{own}/defendants", new { defendantId = unknown }, 404, own, more: Foreigner);
+
+        Comparable(refused, hidden).ShouldBe(Comparable(unknownRefused, unknown));
+    }
+
+    [Fact]
+    public async Task identifying_a_person_by_id_copies_only_what_the_officer_may_see()
+    {
+        // First seen in a case that is now restricted; then, by a lead officer, in an open one.
+        var marker = Guid.NewGuid().ToString("N")[..8];
+        var (_, person) = await RestrictedCase($"Secret name {marker}");
+        var open = await OpenCase();
+        await Accepted($"/api/cases/{open}/defendants",
+            new { defendantId = person, name = $"Ma {marker}", aliases = new[] { $"Open alias {marker}" }, nationality = "CN" },
+            x => x.WithBearerToken(Fixture.TokenFor(Roles.Officer, "lead-officer", Lead)));
+
+        var own = await OpenCase();
+        await Accepted($"/api/cases/{own}/defendants", new { defendantId = person },
+            x => x.WithBearerToken(Fixture.TokenFor(Roles.Officer, "foreign-officer", Foreign)));
+
+        var copied = (await GetCase(own)).Defendants.Single();
+        (copied.Name, copied.Nationality).ShouldBe(($"Ma {marker}", "CN"));
+        copied.Aliases.ShouldBe([$"Open alias {marker}"]);
+    }
+
+    [Fact]
+    public async Task a_restricted_case_and_an_unknown_one_answer_every_command_and_read_alike()
+    {
+        var (restricted, person) = await RestrictedCase("Oracle Probe");
+        var unknown = Guid.NewGuid();
+        var entry = Guid.NewGuid();
+        var probes = new (string Route, object Body)[]
+        {
+            ("tips", Commands.Tip()), ("defendants", new { name = "Someone" }), ("arrests", Commands.Arrest(person)),
+            ("seizures", Commands.Seizure()), ("charges", Commands.Charge(person)), ("verdicts", Commands.Verdict(person, entry)),
+            ("sentences", Commands.Sentence(person)), ($"sentences/{entry}/commutations", Commands.Commutation()),
+            ("referrals", Commands.Referral()), ($"referrals/{entry}/outcomes", Commands.Outcome()), ("links", Commands.Link(Guid.NewGuid())),
+            ("retractions", Commands.Retraction(entry)), ("restriction", new { reason = "probe" }),
+            ("restriction/lifting", new { reason = "probe" }), ("closure", Commands.Closure()),
+        };
+        void Foreigner(Scenario x) => x.WithBearerToken(Fixture.TokenFor(Roles.Officer, "foreign-officer", Foreign));
+
+        foreach (var (route, body) in probes)
+        {
+            var hidden = await Refused($"/api/cases/{restricted}/{route}", body, 404, restricted, more: Foreigner);
+            var missing = await Refused($"/api/cases/{unknown}/{route}", body, 404, null, more: Foreigner);
+            Comparable(hidden, restricted).ShouldBe(Comparable(missing, unknown), route);
+            hidden["detail"]!.GetValue<string>().ShouldNotBeNullOrWhiteSpace(route);
+        }
+
+        var read = await Host.Scenario(x => { x.Get.Url($"/api/cases/{restricted}"); Foreigner(x); x.StatusCodeShouldBe(404); });
+        var readMissing = await Host.Scenario(x => { x.Get.Url($"/api/cases/{unknown}"); Foreigner(x); x.StatusCodeShouldBe(404); });
+        Comparable(Problem(read), restricted).ShouldBe(Comparable(Problem(readMissing), unknown));
+    }
+
+    [Fact]
+    public async Task linking_to_a_hidden_case_answers_like_linking_to_an_unknown_one()
+    {
+        var (restricted, _) = await RestrictedCase("Link Probe");
+        var own = await OpenCase();
+        var unknown = Guid.NewGuid();
+        void Foreigner(Scenario x) => x.WithBearerToken(Fixture.TokenFor(Roles.Officer, "foreign-officer", Foreign));
+
+        var hidden = await Refused($"/api/cases/{own}/links", Commands.Link(restricted), 404, own, more: Foreigner);
+        var missing = await Refused($"/api/cases/{own}/links", Commands.Link(unknown), 404, own, more: Foreigner);
+
+        Comparable(hidden, restricted).ShouldBe(Comparable(missing, unknown));
+        (await GetCase(own)).Links.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task a_reference_taken_by_a_hidden_case_is_refused_without_saying_a_case_has_it()
+    {
+        var (restricted, _) = await RestrictedCase("Reference Probe");
+        var reference = (await GetJson<CaseDetails>($"/api/cases/{restricted}", Roles.Auditor)).Reference;
+        void Foreigner(Scenario x) => x.WithBearerToken(Fixture.TokenFor(Roles.Officer, "foreign-officer", Foreign));
+
+        var problem = await Refused("/api/cases", Commands.OpenCase(reference), 409, null, more: Foreigner);
+
+        var detail = problem["detail"]!.GetValue<string>();
+        detail.ShouldNotContain(restricted.ToString());
+        detail.ShouldNotContain("case", Shouldly.Case.Insensitive);
+        detail.ShouldContain("choose another");
+    }
+
+    private static System.Text.Json.Nodes.JsonObject Problem(IScenarioResult result) =>
+        System.Text.Json.Nodes.JsonNode.Parse(result.ReadAsText())!.AsObject();
+
+    /// <summary>A problem as a caller compares two answers: everything but the trace id, the id asked about blanked.</summary>
+    private static string Comparable(System.Text.Json.Nodes.JsonObject problem, Guid asked)
+    {
+        var copy = problem.DeepClone().AsObject();
+        copy.Remove("traceId");
+        return copy.ToJsonString().Replace(asked.ToString(), "{id}", StringComparison.Ordinal);
     }
 }

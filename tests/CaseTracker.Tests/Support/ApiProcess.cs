@@ -28,6 +28,7 @@ public static class ApiProcess
         ["ConnectionStrings__CaseTracker"] = fixture.ConnectionString,
         ["Auth__SigningKey"] = AppFixture.SigningKey,
         ["Audit__Key"] = AppFixture.AuditKey,
+        ["Audit__ExportKey"] = AppFixture.ExportKey,
     };
 
     /// <summary>

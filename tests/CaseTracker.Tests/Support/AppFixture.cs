@@ -14,6 +14,14 @@ public class AppFixture : IAsyncLifetime
     public const string SigningKey = "casetracker-tests-signing-key-0123456789abcdef";
     public const string AuditKey = "casetracker-tests-audit-key-0123456789abcdef-xyz";
 
+    public const string ExportKey = """
+        -----BEGIN PRIVATE KEY-----
+        MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg1gPtH8TqMxlmHDKT
+        NVOL0kFMSkAzRHAO8tinsM5mUOahRANCAAROcPcWnfzqbFqRrAROG+AwHpxCvEyp
+        Z87+Hnzgg88JGSelPp7JobBC7eDmWpC2/NQvlDEZvK7cdt1R3/JiZKPA
+        -----END PRIVATE KEY-----
+        """;
+
     public IAlbaHost Host { get; private set; } = null!;
     public string ConnectionString { get; private set; } = null!;
 
@@ -28,6 +36,7 @@ public class AppFixture : IAsyncLifetime
             builder.UseSetting("ConnectionStrings:CaseTracker", ConnectionString);
             builder.UseSetting("Auth:SigningKey", SigningKey);
             builder.UseSetting("Audit:Key", AuditKey);
+            builder.UseSetting("Audit:ExportKey", ExportKey);
             foreach (var (key, value) in Settings) builder.UseSetting(key, value);
             builder.ConfigureServices(services =>
             {
