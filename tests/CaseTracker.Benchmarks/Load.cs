@@ -24,7 +24,9 @@ public static class Load
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, connections).Select(worker => Task.Run(async () =>
         {
-            for (long n = 0; clock.Elapsed < duration; n++)
+            // At least once each, however late the worker starts: on a busy machine a short run can be
+            // over before a worker is first scheduled, and a run of nothing measures nothing.
+            for (long n = 0; n == 0 || clock.Elapsed < duration; n++)
             {
                 var started = clock.Elapsed;
                 try
@@ -48,7 +50,8 @@ public static class Load
         var latencies = Enumerable.Range(0, connections).Select(_ => new List<double>()).ToArray();
         var errors = 0;
         long next = -1;
-        var total = (long)(perSecond * duration.TotalSeconds);
+        // A slow machine's peak, halved, over a smoke run's half second can round to no request at all.
+        var total = Math.Max(1, (long)(perSecond * duration.TotalSeconds));
         var sample = cpu.Sample();
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, connections).Select(worker => Task.Run(async () =>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using CaseTracker.Api.Cases;
@@ -195,10 +196,7 @@ public sealed class ApiProcess
 
     public static async Task<ApiProcess> Start(string connectionString, string signingKey, string auditKey)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var address = new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
-        listener.Stop();
+        var address = new Uri($"http://127.0.0.1:{FreePort()}");
 
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "CaseTracker.Api.dll"), "--urls", address.ToString().TrimEnd('/')])
         {
@@ -217,26 +215,67 @@ public sealed class ApiProcess
             }
         };
         var process = Process.Start(start)!;
+        var api = new ApiProcess(process, address);
+        // A benchmark that fails must not leave the API running: an unhandled exception ends this
+        // process without running anything after it.
+        AppDomain.CurrentDomain.UnhandledException += (_, _) => api.Kill();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => api.Kill();
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        using var client = new HttpClient { BaseAddress = address };
-        for (var attempt = 0; attempt < 300; attempt++)
+        using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+        while (DateTime.UtcNow < deadline && !process.HasExited)
         {
             try
             {
-                if ((await client.GetAsync("/health/ready")).IsSuccessStatusCode) return new ApiProcess(process, address);
+                if ((await client.GetAsync("/health/ready")).IsSuccessStatusCode) return api;
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
             }
 
             await Task.Delay(200);
         }
 
-        throw new TimeoutException("The API did not start.");
+        api.Kill();
+        throw new TimeoutException(process.HasExited ? $"The API exited with {process.ExitCode} while starting." : "The API did not start.");
+    }
+
+    /// <summary>
+    /// Below the kernel's ephemeral range, which port 0 draws from: there any outgoing connection on
+    /// the machine may take the port before the API binds it.
+    /// </summary>
+    private static int FreePort()
+    {
+        var low = 32768;
+        try
+        {
+            low = int.Parse(File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+        }
+
+        for (var attempt = 0; low > 11000 && attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(Math.Min(20000, low - 1000), low);
+            try
+            {
+                using var probe = new TcpListener(IPAddress.Loopback, port);
+                probe.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+            }
+        }
+
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Kill()

@@ -13,9 +13,14 @@ const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  timeout: 120_000,
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+  // On a machine busy with other work a step can outlast Playwright's 30 s default; the C# test
+  // bounds the whole script, so each step may take its time.
+  page.setDefaultTimeout(120_000);
+  page.setDefaultNavigationTimeout(120_000);
   const problems = [];
   page.on("pageerror", (error) => problems.push(error.message));
   // Refused requests (the analyst's 403 on history) are logged by the browser too; only script
@@ -27,7 +32,7 @@ try {
   await page.goto(`${BASE_URL}/dashboard`);
   await page.fill("#token", ANALYST_TOKEN);
   await page.click("#sign-in button");
-  await page.waitForSelector("body[data-loaded=true]", { timeout: 15000 });
+  await page.waitForSelector("body[data-loaded=true]");
 
   const totals = await page.textContent("#totals");
   assert.match(totals, /11\.9 kg/, "the seized fentanyl");
@@ -44,6 +49,9 @@ try {
   await page.click("#case-rows tr:has-text('XT-2017-001')");
   await page.waitForSelector("#message:has-text('for auditors')");
 
+  // The analyst's load left the mark set; cleared, the wait below is for the auditor's load, and the
+  // click after it cannot land on a table that is about to be replaced.
+  await page.evaluate(() => { delete document.body.dataset.loaded; });
   await page.fill("#token", AUDITOR_TOKEN);
   await page.click("#sign-in button");
   await page.waitForSelector("body[data-loaded=true]");

@@ -40,13 +40,11 @@ public class dashboard_in_a_browser(AppFixture fixture)
         var xingtai = (await client.GetFromJsonAsync<CasePage>("/api/cases?reference=XT-2017-001", IntegrationContext.Json))!.Items.Single().CaseId;
         var link = (await client.GetFromJsonAsync<CaseDetails>($"/api/cases/{xingtai}", IntegrationContext.Json))!.Links[0].LinkId;
         (await client.PostAsJsonAsync($"/api/cases/{xingtai}/retractions", new { entryId = link, reason = "Linked to the wrong network" })).EnsureSuccessStatusCode();
-        await AsyncProjections.CaughtUp(connectionString, TimeSpan.FromSeconds(60));
+        await AsyncProjections.CaughtUp(connectionString, TimeSpan.FromMinutes(3));
 
         var screenshots = Path.Combine(repository, "artifacts", "screenshots");
         var run = new ProcessStartInfo("node", [script])
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
             Environment =
             {
                 ["BASE_URL"] = api.Address.ToString().TrimEnd('/'),
@@ -55,12 +53,10 @@ public class dashboard_in_a_browser(AppFixture fixture)
                 ["SCREENSHOTS"] = screenshots,
             }
         };
-        using var node = Process.Start(run)!;
-        var output = node.StandardOutput.ReadToEndAsync();
-        var errors = node.StandardError.ReadToEndAsync();
-        await node.WaitForExitAsync();
+        // Chromium is killed with node should the script hang.
+        var (exitCode, output, errors) = await ChildProcess.Run(run, TimeSpan.FromMinutes(5));
 
-        node.ExitCode.ShouldBe(0, await output + await errors);
+        exitCode.ShouldBe(0, output + errors);
         File.Exists(Path.Combine(screenshots, "dashboard-analyst.png")).ShouldBeTrue();
         File.Exists(Path.Combine(screenshots, "dashboard-timeline.png")).ShouldBeTrue();
     }

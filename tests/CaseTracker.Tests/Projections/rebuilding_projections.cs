@@ -53,7 +53,7 @@ public class rebuilding_projections(AppFixture fixture)
             events.ShouldBeGreaterThanOrEqualTo(5000);
         }
 
-        await fixture.Host.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(2));
+        await fixture.Host.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(5));
         var live = await Documents();
         await using (var session = fixture.Store.QuerySession())
         {
@@ -71,10 +71,10 @@ public class rebuilding_projections(AppFixture fixture)
         using var daemon = await fixture.Store.BuildProjectionDaemonAsync();
         foreach (var projection in new[] { typeof(CaseHeaderProjection), typeof(CaseDetailsEntriesProjection), typeof(CaseEntriesProjection), typeof(DefendantProfileProjection), typeof(DashboardStatsProjection) })
         {
-            await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(2), CancellationToken.None);
+            await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(5), CancellationToken.None);
         }
 
-        await daemon.RebuildProjectionAsync<CaseTracker.Api.Cases.Case>(TimeSpan.FromMinutes(2), CancellationToken.None);
+        await daemon.RebuildProjectionAsync<CaseTracker.Api.Cases.Case>(TimeSpan.FromMinutes(5), CancellationToken.None);
 
         var rebuilt = await Documents();
         foreach (var table in Tables)

@@ -11,6 +11,9 @@ namespace CaseTracker.Tests.Reliability;
 [Collection(CaseApiCollection.Name)]
 public class api_process_killed(AppFixture fixture)
 {
+    /// <summary>Commands acknowledged before the kill, and again after the restart.</summary>
+    private const int Enough = 30;
+
     [Fact]
     public async Task acknowledged_commands_survive_and_projections_resume_to_what_a_rebuild_gives()
     {
@@ -23,12 +26,13 @@ public class api_process_killed(AppFixture fixture)
         client.DefaultRequestHeaders.Authorization = new("Bearer", fixture.TokenFor(Roles.Officer, "field-officer", "Xingtai PSB"));
         var ledger = new CommandLedger();
         var opened = await ledger.Send(client, "/api/cases", Commands.OpenCase($"KILL-{Guid.NewGuid():N}"[..30]), "open");
-        var caseId = (await opened!.Content.ReadFromJsonAsync<CommandAccepted>(IntegrationContext.Json))!.CaseId;
+        opened.ShouldNotBeNull("the case to write to was never opened");
+        var caseId = (await opened.Content.ReadFromJsonAsync<CommandAccepted>(IntegrationContext.Json))!.CaseId;
 
         using var stop = new CancellationTokenSource();
         var writers = Enumerable.Range(0, 4).Select(writer => Task.Run(async () =>
         {
-            for (var n = 0; !stop.IsCancellationRequested && n < 300; n++)
+            for (var n = 0; !stop.IsCancellationRequested; n++)
             {
                 object body = n % 3 == 0 ? new { name = $"Person {writer}-{n}" } : Commands.Seizure(1 + n % 5, "g");
                 var route = n % 3 == 0 ? "defendants" : "seizures";
@@ -36,19 +40,22 @@ public class api_process_killed(AppFixture fixture)
             }
         })).ToList();
 
-        await Task.Delay(2000);
+        // Killed once writes are flowing, whatever the machine's speed; writers keep sending throughout.
+        await ledger.Until(x => x.Accepted >= 1 + Enough, writers, $"{Enough} commands acknowledged before the kill");
         api.Kill();
-        await Task.Delay(500);
+        var interruptedBefore = ledger.Interrupted;
         await api.StartAsync();
-        await Task.Delay(2000);
+        var restarted = ledger.Accepted;
+        await ledger.Until(x => x.Accepted >= restarted + Enough, writers, $"{Enough} more commands acknowledged after the restart");
         await stop.CancelAsync();
-        await Task.WhenAll(writers);
+        await Task.WhenAll(writers).WaitAsync(TimeSpan.FromMinutes(4));
 
+        ledger.Interrupted.ShouldBeGreaterThan(interruptedBefore, "the kill must have cut writers off mid-load");
         ledger.Refusals.ShouldBeEmpty();
-        ledger.Accepted.ShouldBeGreaterThan(20);
+        ledger.Accepted.ShouldBeGreaterThanOrEqualTo(1 + 2 * Enough);
         await ledger.VerifyAgainst(connectionString);
 
-        await AsyncProjections.CaughtUp(connectionString, TimeSpan.FromSeconds(60));
+        await AsyncProjections.CaughtUp(connectionString, TimeSpan.FromMinutes(3));
         var resumed = await AsyncProjections.Documents(connectionString, "mt_doc_defendantprofile", "mt_doc_dashboardstats");
         api.Kill();
 

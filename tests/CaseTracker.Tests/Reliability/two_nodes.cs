@@ -39,7 +39,7 @@ public class two_nodes(AppFixture fixture)
             await ledger.Send(i % 2 == 0 ? one : two, $"/api/cases/{caseId}/tips", Commands.Tip(), $"before-{i}");
         }
 
-        var assignments = await WaitForAssignments(connectionString, nodes => nodes.Count > 0, TimeSpan.FromSeconds(60));
+        var assignments = await WaitForAssignments(connectionString, nodes => nodes.Count > 0, TimeSpan.FromMinutes(3));
         assignments.Keys.Count(x => x.StartsWith("event-subscriptions://", StringComparison.Ordinal)).ShouldBe(2, "each projection is placed once");
 
         // Kill the node that runs the dashboard projection, and keep writing to the other.
@@ -55,8 +55,8 @@ public class two_nodes(AppFixture fixture)
         var survivorNode = nodes[0] == dashboardNode ? nodes[1] : nodes[0];
         await WaitForAssignments(connectionString,
             x => x.Where(a => a.Key.StartsWith("event-subscriptions://", StringComparison.Ordinal)).All(a => a.Value == survivorNode),
-            TimeSpan.FromSeconds(90));
-        await AsyncProjections.CaughtUp(connectionString, TimeSpan.FromSeconds(60));
+            TimeSpan.FromMinutes(3));
+        await AsyncProjections.CaughtUp(connectionString, TimeSpan.FromMinutes(3));
 
         ledger.Refusals.ShouldBeEmpty();
         await ledger.VerifyAgainst(connectionString);

@@ -114,20 +114,12 @@ public class rate_limits(RateLimitedFixture fixture)
     [Fact]
     public async Task a_burst_from_one_user_is_refused_with_429_and_retry_after_while_others_go_on()
     {
-        var token = fixture.TokenFor(Roles.Analyst, "bursty");
-        var statuses = new List<int>();
-        IScenarioResult? refused = null;
-        for (var i = 0; i < RateLimitedFixture.PerMinute + 5; i++)
-        {
-            var result = await fixture.Host.Scenario(x =>
-            {
-                x.Get.Url("/api/cases");
-                x.WithBearerToken(token);
-                x.IgnoreStatusCode();
-            });
-            statuses.Add(result.Context.Response.StatusCode);
-            if (result.Context.Response.StatusCode == 429) refused ??= result;
-        }
+        // The budget is a fixed one-minute window from the user's first request. A burst that a loaded
+        // machine stretches past the window would be given a second budget; that burst proves nothing
+        // either way, so it is sent again as a user of its own.
+        var (statuses, refused) = await Burst("bursty-1");
+        for (var attempt = 2; statuses is null && attempt <= 3; attempt++) (statuses, refused) = await Burst($"bursty-{attempt}");
+        statuses.ShouldNotBeNull("no burst of requests fitted inside one budget window");
 
         statuses.Count(x => x == 200).ShouldBe(RateLimitedFixture.PerMinute);
         statuses.Count(x => x == 429).ShouldBe(5);
@@ -140,5 +132,27 @@ public class rate_limits(RateLimitedFixture fixture)
             x.WithBearerToken(fixture.TokenFor(Roles.Analyst, "someone-calm"));
             x.StatusCodeShouldBe(200);
         });
+    }
+
+    /// <returns>the statuses and the first refusal, or no statuses when the burst outlasted its window</returns>
+    private async Task<(List<int>? Statuses, IScenarioResult? Refused)> Burst(string user)
+    {
+        var token = fixture.TokenFor(Roles.Analyst, user);
+        var statuses = new List<int>();
+        IScenarioResult? refused = null;
+        var started = DateTime.UtcNow;
+        for (var i = 0; i < RateLimitedFixture.PerMinute + 5; i++)
+        {
+            var result = await fixture.Host.Scenario(x =>
+            {
+                x.Get.Url("/api/cases");
+                x.WithBearerToken(token);
+                x.IgnoreStatusCode();
+            });
+            statuses.Add(result.Context.Response.StatusCode);
+            if (result.Context.Response.StatusCode == 429) refused ??= result;
+        }
+
+        return DateTime.UtcNow - started < TimeSpan.FromSeconds(50) ? (statuses, refused) : (null, null);
     }
 }

@@ -42,7 +42,7 @@ public class loading_the_seed(AppFixture fixture)
             (await session.Events.QueryAllRawEvents().CountAsync()).ShouldBe(seed.Steps.Count);
         }
 
-        await fixture.Host.WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+        await fixture.Host.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(3));
         var stats = await Get<StatsView>("/api/stats");
         stats.SeizuresGrams["fentanyl"].ShouldBe(11900m);
         stats.SeizuresGrams["other drugs"].ShouldBe(19100m);

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 using Testcontainers.PostgreSql;
 
@@ -102,7 +100,7 @@ public static class PostgresServer
             var bin = FindBinaries();
             var root = Path.Combine(Path.GetTempPath(), $"casetracker-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
             Directory.CreateDirectory(root);
-            var port = FreePort();
+            var port = Ports.Free();
             var cluster = new LocalCluster(bin, root, port, durable);
 
             if (IsRoot()) Run("chown", $"postgres \"{root}\"", asPostgres: false);
@@ -147,7 +145,13 @@ public static class PostgresServer
             using var process = Process.Start(start)!;
             var output = process.StandardOutput.ReadToEndAsync();
             var error = process.StandardError.ReadToEndAsync();
-            process.WaitForExit();
+            // pg_ctl waits at most 60 s itself (-t 60); this only keeps a wedged tool from hanging the run.
+            if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+            {
+                ChildProcess.Kill(process);
+                throw new TimeoutException($"{file} {arguments} did not finish within 3 minutes and was killed.");
+            }
+
             if (process.ExitCode != 0)
             {
                 throw new InvalidOperationException($"{file} {arguments} failed ({process.ExitCode}): {output.Result}{error.Result}");
@@ -167,12 +171,5 @@ public static class PostgresServer
         }
 
         private static bool IsRoot() => Environment.UserName == "root";
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
     }
 }
