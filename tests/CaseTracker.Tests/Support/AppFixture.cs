@@ -14,6 +14,9 @@ public class AppFixture : IAsyncLifetime
     public const string SigningKey = "casetracker-tests-signing-key-0123456789abcdef";
     public const string AuditKey = "casetracker-tests-audit-key-0123456789abcdef-xyz";
 
+    /// <summary>The test server binds no sockets; a request reaches this port by setting its connection's local port.</summary>
+    public const int MetricsPort = 9464;
+
     public IAlbaHost Host { get; private set; } = null!;
     public string ConnectionString { get; private set; } = null!;
 
@@ -45,6 +48,7 @@ public class AppFixture : IAsyncLifetime
     {
         ["Limits:RequestsPerMinute"] = "1000000",
         ["Telemetry:LagProbeSeconds"] = "0.2",
+        ["Metrics:Port"] = MetricsPort.ToString(),
     };
 
     public string TokenFor(string role, string user = "test-user", string? agency = "Test Agency") =>
