@@ -68,8 +68,8 @@ public static class Telemetry
 
     /// <summary>
     /// <c>/metrics</c> is unauthenticated and names every route with its refusals, so it is served only
-    /// on a port of its own (<c>Metrics:Port</c>), which the API's port never answers for and only
-    /// the scraper's network should reach. Without the setting no metrics are served.
+    /// on a port of its own (<c>Metrics:Port</c>) that only the scraper's network should reach; the
+    /// API's port answers 404 for it. Without the setting no metrics are served.
     /// </summary>
     public static void MapCaseTrackerTelemetry(this WebApplication app)
     {
@@ -91,7 +91,8 @@ public static class Telemetry
     /// Adds the metrics port on each host the API listens on, keeping the API's own addresses: Kestrel
     /// takes the addresses given here instead of <c>--urls</c> / <c>ASPNETCORE_URLS</c>, so those are
     /// carried over as the web host would have read them. Endpoints configured under
-    /// <c>Kestrel:Endpoints</c> replace all of these, so there the metrics endpoint is configured too.
+    /// <c>Kestrel:Endpoints</c> replace all of these, so an operator using them adds one for the
+    /// metrics port there.
     /// </summary>
     private static void ListenAlsoOn(WebApplication app, int port)
     {
