@@ -1,6 +1,7 @@
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Http;
 using Marten;
+using Marten.Linq.MatchesSql;
 using Marten.Pagination;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -21,6 +22,10 @@ public class ReadRecord
     public string? Query { get; set; }
     public Guid? CaseId { get; set; }
     public Guid? DefendantId { get; set; }
+
+    /// <summary>The cases or defendants a list or search showed, so that being seen in a result list is on record too.</summary>
+    public List<Guid>? Shown { get; set; }
+
     public int Status { get; set; }
     public string? CorrelationId { get; set; }
 }
@@ -32,6 +37,10 @@ public class ReadRecord
 /// </summary>
 public sealed class ReadAudit(RequestDelegate next, ILogger<ReadAudit> logger)
 {
+    /// <summary>Called by a list or search endpoint with the ids of what its answer shows.</summary>
+    public static void Shown(HttpContext http, IEnumerable<Guid> ids) =>
+        http.Features.Set(new ShownIds([.. ids]));
+
     public Task InvokeAsync(HttpContext http, IDocumentStore store, TimeProvider clock)
     {
         if (HttpMethods.IsGet(http.Request.Method) && http.Request.Path.StartsWithSegments("/api"))
@@ -61,6 +70,7 @@ public sealed class ReadAudit(RequestDelegate next, ILogger<ReadAudit> logger)
             Query = http.Request.QueryString.HasValue ? http.Request.QueryString.Value : null,
             CaseId = RouteGuid(http, "caseId"),
             DefendantId = RouteGuid(http, "defendantId"),
+            Shown = http.Features.Get<ShownIds>()?.Ids,
             Status = http.Response.StatusCode,
             CorrelationId = CorrelationIds.For(http),
         };
@@ -81,13 +91,18 @@ public sealed class ReadAudit(RequestDelegate next, ILogger<ReadAudit> logger)
 
     private static Guid? RouteGuid(HttpContext http, string name) =>
         Guid.TryParse(http.GetRouteValue(name)?.ToString(), out var id) ? id : null;
+
+    private sealed record ShownIds(List<Guid> Ids);
 }
 
 public record ReadRecordPage(int Page, int PageSize, long Total, IReadOnlyList<ReadRecord> Items);
 
 public static class ReadRecordsEndpoint
 {
-    /// <summary>Who read what, newest first, filtered by user, case or defendant.</summary>
+    /// <summary>
+    /// Who read what, newest first, filtered by user, case or defendant; a case or defendant
+    /// filter also finds the lists and searches that showed it.
+    /// </summary>
     [WolverineGet("/api/audit/reads")]
     [Authorize(Policy = Policies.ReadHistory)]
     [ProducesResponseType<ReadRecordPage>(StatusCodes.Status200OK)]
@@ -102,12 +117,21 @@ public static class ReadRecordsEndpoint
 
         IQueryable<ReadRecord> query = session.Query<ReadRecord>();
         if (user is not null) query = query.Where(x => x.User == user);
-        if (caseId is not null) query = query.Where(x => x.CaseId == caseId);
-        if (defendantId is not null) query = query.Where(x => x.DefendantId == defendantId);
+        if (caseId is { } shownCase) query = query.Where(x => x.CaseId == shownCase || x.MatchesSql(ShownContains, Shown(shownCase)));
+        if (defendantId is { } shownDefendant) query = query.Where(x => x.DefendantId == shownDefendant || x.MatchesSql(ShownContains, Shown(shownDefendant)));
 
         var size = Math.Min(pageSize ?? 50, 200);
         var number = page ?? 1;
         var found = await query.OrderByDescending(x => x.At).ThenByDescending(x => x.Id).ToPagedListAsync(number, size, ct);
         return Results.Json(new ReadRecordPage(number, size, found.TotalItemCount, [.. found]));
     }
+
+    /// <summary>
+    /// Spelt out because Marten turns <c>Shown.Contains(id)</c> into containment on the whole
+    /// document, which only a GIN index of every field of every read could serve; this one is
+    /// served by the small index on the shown ids alone.
+    /// </summary>
+    private const string ShownContains = "d.data -> 'shown' @> ?::jsonb";
+
+    private static string Shown(Guid id) => $"[\"{id}\"]";
 }

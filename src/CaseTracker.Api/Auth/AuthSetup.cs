@@ -17,6 +17,7 @@ public static class AuthSetup
             {
                 // Keep the claim names of the token ("sub", "role") instead of the legacy SOAP URIs.
                 options.MapInboundClaims = false;
+                options.Events = TokenClaims.Events();
                 if (configuration["Auth:Authority"] is { Length: > 0 } authority)
                 {
                     // An OpenID Connect provider (Keycloak, Entra ID...) issues the tokens instead of

@@ -8,6 +8,8 @@ public sealed class TokenIssuer(TokenSettings settings, TimeProvider clock)
 {
     public string Issue(string user, string role, string? agency, TimeSpan lifetime)
     {
+        // The API refuses a token that names no user, so one is never printed.
+        ArgumentException.ThrowIfNullOrWhiteSpace(user);
         if (!Roles.All.Contains(role))
         {
             throw new ArgumentException($"Unknown role '{role}'; use one of {string.Join(", ", Roles.All)}.", nameof(role));

@@ -50,6 +50,7 @@ public static class ListCasesEndpoint
                 x.OpenedAt, x.ClosedAt, x.LastOccurredAt, x.Version))
             .ToPagedListAsync(number, size, ct);
 
+        Audit.ReadAudit.Shown(http, found.Select(x => x.CaseId));
         return Results.Json(new CasePage(number, size, found.TotalItemCount, [.. found]));
     }
 }

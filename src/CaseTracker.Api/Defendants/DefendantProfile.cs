@@ -238,6 +238,7 @@ public static class DefendantEndpoints
         if (hidden.Count == 0)
         {
             var found = await query.ToPagedListAsync(number, size, ct);
+            ReadAudit.Shown(http, found.Select(x => x.DefendantId));
             return Results.Json(new DefendantPage(number, size, found.TotalItemCount, [.. found.Select(Summary)]));
         }
 
@@ -249,6 +250,7 @@ public static class DefendantEndpoints
             .OfType<DefendantProfile>()
             .Where(x => words.All(word => x.SearchText.Contains(word, StringComparison.Ordinal)))
             .ToList();
+        ReadAudit.Shown(http, visible.Skip((number - 1) * size).Take(size).Select(x => x.DefendantId));
         return Results.Json(new DefendantPage(number, size, visible.Count, [.. visible.Skip((number - 1) * size).Take(size).Select(Summary)]));
     }
 

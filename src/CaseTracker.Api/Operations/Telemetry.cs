@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using CaseTracker.Api.Storage;
 using Marten;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -12,7 +14,7 @@ namespace CaseTracker.Api.Operations;
 
 /// <summary>
 /// OpenTelemetry traces and metrics from ASP.NET Core, Wolverine, Marten and Npgsql, CaseTracker's
-/// own instruments, a Prometheus scrape endpoint at <c>/metrics</c>, and JSON logs carrying the
+/// own instruments, a Prometheus scrape endpoint at <c>/metrics</c> on its own port, and JSON logs carrying the
 /// correlation id. Traces leave the process when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
 /// </summary>
 public static class Telemetry
@@ -38,6 +40,7 @@ public static class Telemetry
     public static IServiceCollection AddCaseTrackerTelemetry(this IServiceCollection services)
     {
         services.AddSingleton<CaseTrackerMetrics>();
+        services.AddTransient<IStartupFilter, MetricsPortServesOnlyMetrics>();
         services.AddHostedService<ProjectionLagProbe>();
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("casetracker-api"))
@@ -61,9 +64,95 @@ public static class Telemetry
         return services;
     }
 
-    /// <summary>Unauthenticated, like the health checks: expose it to the scraper's network only.</summary>
-    public static void MapCaseTrackerTelemetry(this WebApplication app) =>
-        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
+    public const string PortKey = "Metrics:Port";
+
+    /// <summary>
+    /// <c>/metrics</c> is unauthenticated and names every route with its refusals, so it is served only
+    /// on a port of its own (<c>Metrics:Port</c>) that only the scraper's network should reach; the
+    /// API's port answers 404 for it. Without the setting no metrics are served.
+    /// </summary>
+    public static void MapCaseTrackerTelemetry(this WebApplication app)
+    {
+        if (app.Configuration.GetValue<int?>(PortKey) is not { } port) return;
+
+        ListenAlsoOn(app, port);
+        // The port the connection arrived on, not the Host header, which any caller can set.
+        app.MapPrometheusScrapingEndpoint("/metrics", meterProvider: null, optionsName: null, configureBranchedPipeline: branch =>
+                branch.Use((http, next) =>
+                {
+                    if (http.Connection.LocalPort == port) return next(http);
+                    http.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+                }))
+            .AllowAnonymous();
+    }
+
+    /// <summary>
+    /// Adds the metrics port on each host the API listens on, keeping the API's own addresses: Kestrel
+    /// takes the addresses given here instead of <c>--urls</c> / <c>ASPNETCORE_URLS</c>, so those are
+    /// carried over as the web host would have read them. Endpoints configured under
+    /// <c>Kestrel:Endpoints</c> replace all of these, so an operator using them adds one for the
+    /// metrics port there.
+    /// </summary>
+    private static void ListenAlsoOn(WebApplication app, int port)
+    {
+        var feature = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>();
+        if (feature is null || feature.Addresses.IsReadOnly) return;
+        if (app.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Any()) return;
+
+        var api = feature.Addresses.Count > 0 ? [.. feature.Addresses] : ConfiguredUrls(app.Configuration);
+        var bound = api.Select(BindingAddress.Parse).Where(x => !x.IsUnixPipe).ToList();
+        if (bound.Any(x => x.Port == port))
+        {
+            throw new InvalidOperationException($"{PortKey} ({port}) must differ from the API's port, or /metrics would be open on it.");
+        }
+
+        if (feature.Addresses.Count == 0)
+        {
+            foreach (var url in api) feature.Addresses.Add(url);
+        }
+
+        foreach (var host in bound.Select(x => x.Host).Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            feature.Addresses.Add($"http://{(host.Contains(':') && !host.StartsWith('[') ? $"[{host}]" : host)}:{port}");
+        }
+    }
+
+    private static List<string> ConfiguredUrls(IConfiguration configuration)
+    {
+        if (configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } urls)
+        {
+            return [.. urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+        }
+
+        var ports = Ports(configuration[WebHostDefaults.HttpPortsKey], "http").Concat(Ports(configuration[WebHostDefaults.HttpsPortsKey], "https")).ToList();
+        return ports.Count > 0 ? ports : ["http://localhost:5000"];
+
+        static IEnumerable<string> Ports(string? value, string scheme) =>
+            (value ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(x => $"{scheme}://*:{x}");
+    }
+}
+
+/// <summary>
+/// The metrics port is opened for the scraper's network, so it answers nothing but <c>/metrics</c>:
+/// first in the pipeline, before anything could tell a caller there that the API is behind it.
+/// </summary>
+public sealed class MetricsPortServesOnlyMetrics(IConfiguration configuration) : IStartupFilter
+{
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        if (configuration.GetValue<int?>(Telemetry.PortKey) is { } port)
+        {
+            app.Use((http, rest) =>
+            {
+                if (http.Connection.LocalPort != port || http.Request.Path == "/metrics") return rest(http);
+                http.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            });
+        }
+
+        next(app);
+    };
 }
 
 /// <summary>CaseTracker's own instruments.</summary>

@@ -74,7 +74,8 @@ public static class StoreConfiguration
         opts.Projections.Add<DashboardStatsProjection>(ProjectionLifecycle.Async);
 
         opts.Schema.For<IdempotencyRecord>();
-        opts.Schema.For<ReadRecord>().Index(x => x.User).Index(x => x.CaseId).Index(x => x.DefendantId).Index(x => x.At);
+        opts.Schema.For<ReadRecord>().Index(x => x.User).Index(x => x.CaseId).Index(x => x.DefendantId).Index(x => x.At)
+            .GinIndexJsonDataMember(x => x.Shown!);
 
         opts.Listeners.Add(seal);
         opts.Storage.Add<EventGuard>();

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Alba;
 using CaseTracker.Api.Auth;
 using CaseTracker.Tests.Support;
@@ -48,6 +49,88 @@ public class roles_and_tokens(AppFixture fixture) : IntegrationContext(fixture)
             x.Get.Url("/api/cases");
             x.WithBearerToken(token);
             x.StatusCodeShouldBe(401);
+        });
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("   ")]
+    public async Task a_signed_token_that_names_no_user_is_401_saying_so(string? user)
+    {
+        var claims = new Dictionary<string, object> { ["role"] = Roles.Officer, ["agency"] = "Test Agency" };
+        if (user is not null) claims["sub"] = user;
+        var token = Signed(claims);
+
+        foreach (var (method, url) in new[] { ("GET", "/api/cases"), ("POST", "/api/cases") })
+        {
+            var result = await Host.Scenario(x =>
+            {
+                if (method == "POST") x.Post.Json(Commands.OpenCase(NewReference())).ToUrl(url);
+                else x.Get.Url(url);
+                x.WithBearerToken(token);
+                x.StatusCodeShouldBe(401);
+                x.ContentTypeShouldBe("application/problem+json");
+            });
+            var problem = JsonNode.Parse(result.ReadAsText())!.AsObject();
+            problem["detail"]!.GetValue<string>().ShouldBe("The bearer token names no user (sub).");
+            result.Context.Response.Headers.WWWAuthenticate.ToString().ShouldContain("invalid_token");
+        }
+    }
+
+    public static TheoryData<object> RoleClaimsThatAreNotOneRole => new()
+    {
+        new[] { Roles.Analyst, Roles.Admin },
+        new[] { Roles.Officer, Roles.Officer },
+        Array.Empty<string>(),
+        "superuser",
+        "Admin",
+    };
+
+    [Theory]
+    [MemberData(nameof(RoleClaimsThatAreNotOneRole))]
+    public async Task a_role_claim_that_is_not_exactly_one_known_role_is_401(object role)
+    {
+        var token = Signed(new Dictionary<string, object> { ["sub"] = "mallory", ["role"] = role });
+
+        foreach (var url in new[] { "/api/cases", "/api/audit/reads" })
+        {
+            await Host.Scenario(x =>
+            {
+                x.Get.Url(url);
+                x.WithBearerToken(token);
+                x.StatusCodeShouldBe(401);
+                x.ContentTypeShouldBe("application/problem+json");
+            });
+        }
+    }
+
+    [Fact]
+    public async Task a_token_naming_two_agencies_is_401()
+    {
+        var token = Signed(new Dictionary<string, object> { ["sub"] = "mallory", ["role"] = Roles.Analyst, ["agency"] = new[] { "DEA", "Xingtai PSB" } });
+
+        await Host.Scenario(x =>
+        {
+            x.Get.Url("/api/cases");
+            x.WithBearerToken(token);
+            x.StatusCodeShouldBe(401);
+        });
+    }
+
+    private static string Signed(Dictionary<string, object> claims)
+    {
+        var now = DateTime.UtcNow;
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = TokenSettings.Issuer,
+            Audience = TokenSettings.Audience,
+            Claims = claims,
+            NotBefore = now,
+            IssuedAt = now,
+            Expires = now.AddHours(1),
+            SigningCredentials = new SigningCredentials(
+                new SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(AppFixture.SigningKey)), SecurityAlgorithms.HmacSha256),
         });
     }
 

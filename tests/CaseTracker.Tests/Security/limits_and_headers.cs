@@ -64,6 +64,49 @@ public class limits_and_headers(AppFixture fixture) : IntegrationContext(fixture
     }
 
     [Fact]
+    public async Task lists_and_searches_record_whom_they_showed_so_auditors_find_those_reads_by_case_or_defendant()
+    {
+        var reference = NewReference();
+        var caseId = await OpenCase(reference);
+        var surname = $"shown{Guid.NewGuid():N}"[..16];
+        var defendant = await IdentifyDefendant(caseId, $"Wei {surname}");
+        // A case restricted to other agencies, so that the analyst's search takes the path that
+        // filters matches on what the reader may see, and the auditor's the one that does not.
+        var restricted = await OpenCase();
+        await Host.Scenario(x =>
+        {
+            x.Post.Json(new { reason = "Informant protection" }).ToUrl($"/api/cases/{restricted}/restriction");
+            x.WithBearerToken(Fixture.TokenFor(Roles.Officer, "lead-officer", "Xingtai PSB"));
+        });
+        await ProjectionsCaughtUp();
+
+        foreach (var (role, user) in new[] { (Roles.Analyst, "list-reader-analyst"), (Roles.Auditor, "list-reader-auditor") })
+        {
+            await Host.Scenario(x =>
+            {
+                x.Get.Url($"/api/defendants?name={surname}");
+                x.WithBearerToken(Fixture.TokenFor(role, user, "Another Bureau"));
+            });
+        }
+
+        await Host.Scenario(x =>
+        {
+            x.Get.Url($"/api/cases?reference={reference}");
+            x.WithBearerToken(Fixture.TokenFor(Roles.Analyst, "list-reader-analyst", "Another Bureau"));
+        });
+
+        var searches = (await GetJson<ReadRecordPage>($"/api/audit/reads?defendantId={defendant}", Roles.Auditor)).Items;
+        searches.Select(x => (x.User, x.Route)).OrderBy(x => x.User).ShouldBe(
+            [("list-reader-analyst", "/api/defendants"), ("list-reader-auditor", "/api/defendants")]);
+        searches.ShouldAllBe(x => x.Shown!.SequenceEqual(new[] { defendant }));
+
+        var lists = (await GetJson<ReadRecordPage>($"/api/audit/reads?caseId={caseId}&user=list-reader-analyst", Roles.Auditor)).Items;
+        lists.ShouldHaveSingleItem().Route.ShouldBe("/api/cases");
+        lists[0].Shown.ShouldBe([caseId]);
+        lists[0].Query.ShouldBe($"?reference={reference}");
+    }
+
+    [Fact]
     public async Task the_token_verb_refuses_to_run_without_a_signing_key_outside_development()
     {
         var environment = ApiProcess.Environment(Fixture);

@@ -22,6 +22,9 @@ public class AppFixture : IAsyncLifetime
         -----END PRIVATE KEY-----
         """;
 
+    /// <summary>The test server binds no sockets; a request reaches this port by setting its connection's local port.</summary>
+    public const int MetricsPort = 9464;
+
     public IAlbaHost Host { get; private set; } = null!;
     public string ConnectionString { get; private set; } = null!;
 
@@ -54,6 +57,7 @@ public class AppFixture : IAsyncLifetime
     {
         ["Limits:RequestsPerMinute"] = "1000000",
         ["Telemetry:LagProbeSeconds"] = "0.2",
+        ["Metrics:Port"] = MetricsPort.ToString(),
     };
 
     public string TokenFor(string role, string user = "test-user", string? agency = "Test Agency") =>
