@@ -29,6 +29,7 @@ app.MapCaseTrackerTelemetry();
 app.MapWolverineEndpoints(opts =>
 {
     opts.RejectUnparseableQueryValues = true;
+    opts.AddPolicy<BodyRequired>();
     opts.AddMiddleware(typeof(ActorMetadata), chain => chain.HttpMethods.Contains(HttpMethods.Post));
 });
 
