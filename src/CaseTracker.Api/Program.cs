@@ -30,6 +30,7 @@ app.MapWolverineEndpoints(opts =>
 {
     opts.RejectUnparseableQueryValues = true;
     opts.AddPolicy<BodyRequired>();
+    opts.AddParameterHandlingStrategy<QueryTimes>();
     opts.AddMiddleware(typeof(ActorMetadata), chain => chain.HttpMethods.Contains(HttpMethods.Post));
 });
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -45,24 +44,16 @@ public static class JsonSetup
             text is null || StorableText.IsStorable(text) ? text : throw new JsonException($"Text {StorableText.Refusal}.");
     }
 
-    /// <summary>"2017-03-01T08:00:00" is ambiguous across the agencies' time zones; require an offset or Z.</summary>
+    /// <summary>Times in bodies follow <see cref="OffsetTimes"/>, as times in query strings do.</summary>
     private sealed class OffsetRequired : JsonConverter<DateTimeOffset>
     {
         public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
             var text = reader.GetString();
-            if (text is null || text.Length < 11 || !(text.EndsWith('Z') || text.EndsWith('z') || HasOffset(text))
-                || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value))
-            {
-                throw new JsonException($"'{text}' is not an ISO 8601 time with an offset, such as 2017-03-01T08:00:00+08:00.");
-            }
-
-            return value;
+            return OffsetTimes.TryParse(text, out var value) ? value : throw new JsonException(OffsetTimes.Refusal(text));
         }
 
         public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
             writer.WriteStringValue(value);
-
-        private static bool HasOffset(string text) => text.Length > 6 && text[^6] is '+' or '-' && text[^3] == ':';
     }
 }
