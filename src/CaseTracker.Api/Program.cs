@@ -29,6 +29,8 @@ app.MapCaseTrackerTelemetry();
 app.MapWolverineEndpoints(opts =>
 {
     opts.RejectUnparseableQueryValues = true;
+    opts.AddPolicy<BodyRequired>();
+    opts.AddParameterHandlingStrategy<QueryTimes>();
     opts.AddMiddleware(typeof(ActorMetadata), chain => chain.HttpMethods.Contains(HttpMethods.Post));
 });
 

@@ -110,8 +110,7 @@ public static class ReadRecordsEndpoint
     {
         var problems = new Validation()
             .Text("user", user, required: false)
-            .Rule(page is null or >= 1, "page", "must be 1 or more")
-            .Rule(pageSize is null or >= 1, "pageSize", "must be 1 or more")
+            .Page(page, pageSize)
             .Result;
         if (problems != WolverineContinue.NoProblems) return Results.Problem(problems);
 
@@ -120,10 +119,9 @@ public static class ReadRecordsEndpoint
         if (caseId is { } shownCase) query = query.Where(x => x.CaseId == shownCase || x.MatchesSql(ShownContains, Shown(shownCase)));
         if (defendantId is { } shownDefendant) query = query.Where(x => x.DefendantId == shownDefendant || x.MatchesSql(ShownContains, Shown(shownDefendant)));
 
-        var size = Math.Min(pageSize ?? 50, 200);
-        var number = page ?? 1;
-        var found = await query.OrderByDescending(x => x.At).ThenByDescending(x => x.Id).ToPagedListAsync(number, size, ct);
-        return Results.Json(new ReadRecordPage(number, size, found.TotalItemCount, [.. found]));
+        var paging = Paging.Of(page, pageSize);
+        var found = await query.OrderByDescending(x => x.At).ThenByDescending(x => x.Id).ToPagedListAsync(paging.Page, paging.Size, ct);
+        return Results.Json(new ReadRecordPage(paging.Page, paging.Size, found.TotalItemCount, [.. found]));
     }
 
     /// <summary>

@@ -17,7 +17,7 @@ public record CasePage(int Page, int PageSize, long Total, IReadOnlyList<CaseSum
 
 public static class ListCasesEndpoint
 {
-    public const int MaxPageSize = 200;
+    public const int MaxPageSize = Paging.MaxSize;
 
     [WolverineGet("/api/cases")]
     [Authorize(Policy = Policies.ReadCases)]
@@ -27,14 +27,11 @@ public static class ListCasesEndpoint
         var problems = new Validation()
             .OneOf("status", status, [CaseStatus.Open, CaseStatus.Closed], required: false)
             .Text("reference", reference, 64, required: false)
-            .Rule(page is null or >= 1, "page", "must be 1 or more")
-            .Rule(pageSize is null or >= 1, "pageSize", "must be 1 or more")
+            .Page(page, pageSize)
             .Result;
         if (problems != WolverineContinue.NoProblems) return Results.Problem(problems);
 
-        // Larger pages are capped rather than refused, so a dashboard asking for "everything" still works.
-        var size = Math.Min(pageSize ?? 50, MaxPageSize);
-        var number = page ?? 1;
+        var paging = Paging.Of(page, pageSize);
 
         IQueryable<CaseHeader> query = session.Query<CaseHeader>().VisibleTo(http.User);
         if (status is not null) query = query.Where(x => x.Status == status);
@@ -48,9 +45,9 @@ public static class ListCasesEndpoint
             .OrderByDescending(x => x.OpenedInstant).ThenBy(x => x.Reference)
             .Select(x => new CaseSummary(x.CaseId, x.Reference, x.Title, x.Status, x.LeadAgency, x.Jurisdiction,
                 x.OpenedAt, x.ClosedAt, x.LastOccurredAt, x.Version))
-            .ToPagedListAsync(number, size, ct);
+            .ToPagedListAsync(paging.Page, paging.Size, ct);
 
         Audit.ReadAudit.Shown(http, found.Select(x => x.CaseId));
-        return Results.Json(new CasePage(number, size, found.TotalItemCount, [.. found]));
+        return Results.Json(new CasePage(paging.Page, paging.Size, found.TotalItemCount, [.. found]));
     }
 }

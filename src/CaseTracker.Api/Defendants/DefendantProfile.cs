@@ -219,13 +219,11 @@ public static class DefendantEndpoints
     {
         var problems = new Validation()
             .Text("name", name, required: false)
-            .Rule(page is null or >= 1, "page", "must be 1 or more")
-            .Rule(pageSize is null or >= 1, "pageSize", "must be 1 or more")
+            .Page(page, pageSize)
             .Result;
         if (problems != WolverineContinue.NoProblems) return Results.Problem(problems);
 
-        var size = Math.Min(pageSize ?? 50, ListCasesEndpoint.MaxPageSize);
-        var number = page ?? 1;
+        var paging = Paging.Of(page, pageSize);
         IQueryable<DefendantProfile> query = session.Query<DefendantProfile>();
         if (!string.IsNullOrWhiteSpace(name))
         {
@@ -237,9 +235,9 @@ public static class DefendantEndpoints
         var hidden = await CaseVisibility.HiddenFrom(session, http.User, ct);
         if (hidden.Count == 0)
         {
-            var found = await query.ToPagedListAsync(number, size, ct);
+            var found = await query.ToPagedListAsync(paging.Page, paging.Size, ct);
             ReadAudit.Shown(http, found.Select(x => x.DefendantId));
-            return Results.Json(new DefendantPage(number, size, found.TotalItemCount, [.. found.Select(Summary)]));
+            return Results.Json(new DefendantPage(paging.Page, paging.Size, found.TotalItemCount, [.. found.Select(Summary)]));
         }
 
         // What only restricted cases say about a person must not be findable by a reader who may not
@@ -250,8 +248,9 @@ public static class DefendantEndpoints
             .OfType<DefendantProfile>()
             .Where(x => words.All(word => x.SearchText.Contains(word, StringComparison.Ordinal)))
             .ToList();
-        ReadAudit.Shown(http, visible.Skip((number - 1) * size).Take(size).Select(x => x.DefendantId));
-        return Results.Json(new DefendantPage(number, size, visible.Count, [.. visible.Skip((number - 1) * size).Take(size).Select(Summary)]));
+        var shown = visible.Skip(paging.Skip).Take(paging.Size).ToList();
+        ReadAudit.Shown(http, shown.Select(x => x.DefendantId));
+        return Results.Json(new DefendantPage(paging.Page, paging.Size, visible.Count, [.. shown.Select(Summary)]));
     }
 
     private const int MaxFilteredMatches = 2000;

@@ -19,8 +19,8 @@ public static class HttpSetup
     }
 
     /// <summary>
-    /// Order matters: failures and empty error statuses become problem+json, oversized bodies are
-    /// refused before anything reads them, callers are identified before their budget is counted,
+    /// Order matters: failures and empty error statuses become problem+json, oversized bodies and
+    /// query strings PostgreSQL could not store are refused before anything reads them, callers are identified before their budget is counted,
     /// and reads are recorded once authorised; the write-conflict retry and idempotency keys sit
     /// innermost, right around the endpoint.
     /// </summary>
@@ -33,6 +33,7 @@ public static class HttpSetup
         app.UseMiddleware<CorrelationIds>();
         app.UseMiddleware<RequestMetrics>();
         app.UseMiddleware<RequestBodyLimit>(MaxBodyBytes(app.Configuration));
+        app.UseMiddleware<UnstorableQuery>();
         app.UseCaseTrackerDashboard();
         app.UseAuthentication();
         app.UseRateLimiter();

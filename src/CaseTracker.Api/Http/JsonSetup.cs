@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -8,7 +7,8 @@ public static class JsonSetup
 {
     /// <summary>
     /// Request bodies are read strictly: unknown properties are refused rather than silently dropped
-    /// (no mass assignment), numbers must be numbers, and times must carry their offset.
+    /// (no mass assignment), numbers must be numbers, times must carry their offset, and text must
+    /// be storable by PostgreSQL. Wolverine reads bodies with these options (ASP.NET's JsonOptions).
     /// </summary>
     public static void Configure(JsonSerializerOptions options)
     {
@@ -19,26 +19,41 @@ public static class JsonSetup
         options.ReadCommentHandling = JsonCommentHandling.Disallow;
         options.MaxDepth = 32;
         options.Converters.Add(new OffsetRequired());
+        options.Converters.Add(new StorableStrings());
     }
 
-    /// <summary>"2017-03-01T08:00:00" is ambiguous across the agencies' time zones; require an offset or Z.</summary>
+    /// <summary>
+    /// Every string of every body passes through here, so no command can carry text PostgreSQL
+    /// would refuse mid-statement; the JsonException becomes Wolverine's 400 problem.
+    /// </summary>
+    private sealed class StorableStrings : JsonConverter<string>
+    {
+        public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            Checked(reader.GetString());
+
+        public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value);
+
+        public override string ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            Checked(reader.GetString())!;
+
+        public override void WriteAsPropertyName(Utf8JsonWriter writer, string value, JsonSerializerOptions options) =>
+            writer.WritePropertyName(value);
+
+        private static string? Checked(string? text) =>
+            text is null || StorableText.IsStorable(text) ? text : throw new JsonException($"Text {StorableText.Refusal}.");
+    }
+
+    /// <summary>Times in bodies follow <see cref="OffsetTimes"/>, as times in query strings do.</summary>
     private sealed class OffsetRequired : JsonConverter<DateTimeOffset>
     {
         public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
             var text = reader.GetString();
-            if (text is null || text.Length < 11 || !(text.EndsWith('Z') || text.EndsWith('z') || HasOffset(text))
-                || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value))
-            {
-                throw new JsonException($"'{text}' is not an ISO 8601 time with an offset, such as 2017-03-01T08:00:00+08:00.");
-            }
-
-            return value;
+            return OffsetTimes.TryParse(text, out var value) ? value : throw new JsonException(OffsetTimes.Refusal(text));
         }
 
         public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
             writer.WriteStringValue(value);
-
-        private static bool HasOffset(string text) => text.Length > 6 && text[^6] is '+' or '-' && text[^3] == ':';
     }
 }
