@@ -17,6 +17,8 @@ using Npgsql;
 // One run, one fresh PostgreSQL: baselines, the store path, the REST path, rebuilds, time travel
 // and reads, each figure reported beside the baseline it is measured against.
 // Usage: CaseTracker.Benchmarks --connection "<admin connection string>" [--smoke] [--out artifacts/bench]
+//        [--product-options "Max Auto Prepare=0"]   connection settings for CaseTracker only, never the baselines,
+//                                                   to measure one of its connection defaults against the same baselines
 var arguments = args.Select((value, index) => (value, index)).ToDictionary(x => x.value, x => x.index);
 string? Option(string name) => arguments.TryGetValue(name, out var i) && i + 1 < args.Length ? args[i + 1] : null;
 var admin = Option("--connection") ?? throw new ArgumentException("--connection is required");
@@ -39,11 +41,12 @@ var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = dat
 const string signingKey = "casetracker-benchmark-signing-key-0123456789abcdef";
 const string auditKey = "casetracker-benchmark-audit-key-0123456789abcdefgh";
 var auditSigner = new AuditKey(auditKey);
-using var store = DocumentStore.For(opts => opts.ConfigureCaseTracker(connectionString, new EventSeal(auditSigner, TimeProvider.System)));
+var productConnectionString = Option("--product-options") is { } productOptions ? $"{connectionString};{productOptions}" : connectionString;
+using var store = DocumentStore.For(opts => opts.ConfigureCaseTracker(productConnectionString, new EventSeal(auditSigner, TimeProvider.System)));
 await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
 await Baselines.CreateTables(connectionString);
 
-var api = await ApiProcess.Start(connectionString, signingKey, auditKey);
+var api = await ApiProcess.Start(productConnectionString, signingKey, auditKey);
 var cpu = new Cpu(() => api.Id);
 var tokens = new TokenIssuer(TokenSettings.From(
     new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:SigningKey"] = signingKey }).Build(),
