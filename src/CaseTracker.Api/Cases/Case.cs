@@ -16,19 +16,21 @@ public interface ICaseEvent
     DateTimeOffset OccurredAt { get; }
 }
 
-/// <summary>A fact that creates an entry other facts and retractions can refer to by id.</summary>
+/// <summary>
+/// A fact that creates an entry other facts and retractions can refer to by id. What the entry is
+/// (its id, kind, the entry it depends on, the person it concerns) is declared once, in
+/// <see cref="Entry"/>; every rule about entries (the command's answer, the write model's entry rows,
+/// the case read model, retraction) reads it from there.
+/// </summary>
 public interface ICaseEntryEvent : ICaseEvent
 {
-    Guid EntryId { get; }
-
-    EntryKind Kind { get; }
-
-    /// <summary>The entry this one depends on (the defendant of an arrest, the sentence of a commutation).</summary>
-    Guid? ParentId { get; }
-
-    /// <summary>The person the entry is about, if any.</summary>
-    Guid? DefendantId { get; }
+    EntryFacts Entry { get; }
 }
+
+/// <param name="ParentId">the entry this one depends on (the defendant of an arrest, the sentence of a commutation)</param>
+/// <param name="DefendantId">the person the entry is about, if any</param>
+/// <param name="Detail">what later rules compare against: a sentence's kind as handed down, the kind a commutation made it</param>
+public readonly record struct EntryFacts(Guid Id, EntryKind Kind, Guid? ParentId = null, Guid? DefendantId = null, string? Detail = null);
 
 public enum EntryKind
 {
@@ -55,6 +57,12 @@ public record CaseOpened(
     DateTimeOffset OpenedAt) : ICaseEvent
 {
     DateTimeOffset ICaseEvent.OccurredAt => OpenedAt;
+
+    public IReadOnlyList<string> Agencies() => AgenciesOf(LeadAgency, PartnerAgencies);
+
+    /// <summary>Who may see the case while it is restricted: the lead, then each partner once.</summary>
+    public static IReadOnlyList<string> AgenciesOf(string lead, IEnumerable<string> partners) =>
+        [lead, .. partners.Where(x => x != lead).Distinct()];
 }
 
 public record TipReceived(
@@ -66,10 +74,7 @@ public record TipReceived(
     string? Channel) : ICaseEntryEvent
 {
     DateTimeOffset ICaseEvent.OccurredAt => ReceivedAt;
-    Guid ICaseEntryEvent.EntryId => TipId;
-    EntryKind ICaseEntryEvent.Kind => EntryKind.Tip;
-    Guid? ICaseEntryEvent.ParentId => null;
-    Guid? ICaseEntryEvent.DefendantId => null;
+    EntryFacts ICaseEntryEvent.Entry => new(TipId, EntryKind.Tip);
 }
 
 public record DefendantIdentified(
@@ -81,10 +86,7 @@ public record DefendantIdentified(
     DateTimeOffset IdentifiedAt) : ICaseEntryEvent
 {
     DateTimeOffset ICaseEvent.OccurredAt => IdentifiedAt;
-    Guid ICaseEntryEvent.EntryId => DefendantId;
-    EntryKind ICaseEntryEvent.Kind => EntryKind.Defendant;
-    Guid? ICaseEntryEvent.ParentId => null;
-    Guid? ICaseEntryEvent.DefendantId => DefendantId;
+    EntryFacts ICaseEntryEvent.Entry => new(DefendantId, EntryKind.Defendant, DefendantId: DefendantId);
 }
 
 public record ArrestMade(
@@ -95,10 +97,7 @@ public record ArrestMade(
     string Agency) : ICaseEntryEvent
 {
     DateTimeOffset ICaseEvent.OccurredAt => ArrestedAt;
-    Guid ICaseEntryEvent.EntryId => ArrestId;
-    EntryKind ICaseEntryEvent.Kind => EntryKind.Arrest;
-    Guid? ICaseEntryEvent.ParentId => DefendantId;
-    Guid? ICaseEntryEvent.DefendantId => DefendantId;
+    EntryFacts ICaseEntryEvent.Entry => new(ArrestId, EntryKind.Arrest, ParentId: DefendantId, DefendantId: DefendantId);
 }
 
 public record DrugsSeized(
@@ -111,10 +110,7 @@ public record DrugsSeized(
     string? EvidenceRef) : ICaseEntryEvent
 {
     DateTimeOffset ICaseEvent.OccurredAt => SeizedAt;
-    Guid ICaseEntryEvent.EntryId => SeizureId;
-    EntryKind ICaseEntryEvent.Kind => EntryKind.Seizure;
-    Guid? ICaseEntryEvent.ParentId => null;
-    Guid? ICaseEntryEvent.DefendantId => null;
+    EntryFacts ICaseEntryEvent.Entry => new(SeizureId, EntryKind.Seizure);
 }
 
 public record ChargeFiled(
@@ -125,10 +121,7 @@ public record ChargeFiled(
     string? Statute) : ICaseEntryEvent
 {
     DateTimeOffset ICaseEvent.OccurredAt => FiledAt;
-    Guid ICaseEntryEvent.EntryId => ChargeId;
-    EntryKind ICaseEntryEvent.Kind => EntryKind.Charge;
-    Guid? ICaseEntryEvent.ParentId => DefendantId;
-    Guid? ICaseEntryEvent.DefendantId => DefendantId;
+    EntryFacts ICaseEntryEvent.Entry => new(ChargeId, EntryKind.Charge, ParentId: DefendantId, DefendantId: DefendantId);
 }
 
 public record VerdictReached(
@@ -140,10 +133,7 @@ public record VerdictReached(
     string Court) : ICaseEntryEvent
 {
     DateTimeOffset ICaseEvent.OccurredAt => ReachedAt;
-    Guid ICaseEntryEvent.EntryId => VerdictId;
-    EntryKind ICaseEntryEvent.Kind => EntryKind.Verdict;
-    Guid? ICaseEntryEvent.ParentId => ChargeId;
-    Guid? ICaseEntryEvent.DefendantId => DefendantId;
+    EntryFacts ICaseEntryEvent.Entry => new(VerdictId, EntryKind.Verdict, ParentId: ChargeId, DefendantId: DefendantId);
 }
 
 public record SentenceHanded(
@@ -156,10 +146,7 @@ public record SentenceHanded(
     int? ReprieveYears) : ICaseEntryEvent
 {
     DateTimeOffset ICaseEvent.OccurredAt => HandedAt;
-    Guid ICaseEntryEvent.EntryId => SentenceId;
-    EntryKind ICaseEntryEvent.Kind => EntryKind.Sentence;
-    Guid? ICaseEntryEvent.ParentId => DefendantId;
-    Guid? ICaseEntryEvent.DefendantId => DefendantId;
+    EntryFacts ICaseEntryEvent.Entry => new(SentenceId, EntryKind.Sentence, ParentId: DefendantId, DefendantId: DefendantId, Detail: Kind);
 }
 
 /// <param name="FromKind">the sentence's kind before this commutation, so readers need not replay to know it</param>
@@ -175,10 +162,7 @@ public record SentenceCommuted(
     int? ReprieveYears) : ICaseEntryEvent
 {
     DateTimeOffset ICaseEvent.OccurredAt => CommutedAt;
-    Guid ICaseEntryEvent.EntryId => CommutationId;
-    EntryKind ICaseEntryEvent.Kind => EntryKind.Commutation;
-    Guid? ICaseEntryEvent.ParentId => SentenceId;
-    Guid? ICaseEntryEvent.DefendantId => DefendantId;
+    EntryFacts ICaseEntryEvent.Entry => new(CommutationId, EntryKind.Commutation, ParentId: SentenceId, DefendantId: DefendantId, Detail: ToKind);
 }
 
 public record LeadReferred(
@@ -190,10 +174,7 @@ public record LeadReferred(
     string Summary) : ICaseEntryEvent
 {
     DateTimeOffset ICaseEvent.OccurredAt => ReferredAt;
-    Guid ICaseEntryEvent.EntryId => ReferralId;
-    EntryKind ICaseEntryEvent.Kind => EntryKind.Referral;
-    Guid? ICaseEntryEvent.ParentId => null;
-    Guid? ICaseEntryEvent.DefendantId => null;
+    EntryFacts ICaseEntryEvent.Entry => new(ReferralId, EntryKind.Referral);
 }
 
 public record ReferralOutcomeReported(
@@ -206,10 +187,7 @@ public record ReferralOutcomeReported(
     IReadOnlyList<string> Jurisdictions) : ICaseEntryEvent
 {
     DateTimeOffset ICaseEvent.OccurredAt => ReportedAt;
-    Guid ICaseEntryEvent.EntryId => OutcomeId;
-    EntryKind ICaseEntryEvent.Kind => EntryKind.Outcome;
-    Guid? ICaseEntryEvent.ParentId => ReferralId;
-    Guid? ICaseEntryEvent.DefendantId => null;
+    EntryFacts ICaseEntryEvent.Entry => new(OutcomeId, EntryKind.Outcome, ParentId: ReferralId);
 }
 
 public record CaseLinked(
@@ -220,10 +198,7 @@ public record CaseLinked(
     DateTimeOffset LinkedAt) : ICaseEntryEvent
 {
     DateTimeOffset ICaseEvent.OccurredAt => LinkedAt;
-    Guid ICaseEntryEvent.EntryId => LinkId;
-    EntryKind ICaseEntryEvent.Kind => EntryKind.Link;
-    Guid? ICaseEntryEvent.ParentId => null;
-    Guid? ICaseEntryEvent.DefendantId => null;
+    EntryFacts ICaseEntryEvent.Entry => new(LinkId, EntryKind.Link);
 }
 
 /// <summary>
@@ -298,7 +273,7 @@ public class Case
             case CaseOpened x:
                 next.Id = x.CaseId;
                 next.Reference = x.Reference;
-                next.Agencies = [x.LeadAgency, .. x.PartnerAgencies];
+                next.Agencies = [.. x.Agencies()];
                 break;
             case DefendantIdentified x:
                 next.Defendants.Add(x.DefendantId);
@@ -389,11 +364,10 @@ public partial class CaseEntriesProjection : EventProjection
     /// <summary>The row an event stores, if it records or withdraws an entry.</summary>
     public static CaseEntry? Row(Guid caseId, IEvent e) => e.Data switch
     {
-        ICaseEntryEvent x => new CaseEntry
+        ICaseEntryEvent { Entry: var x } => new CaseEntry
         {
-            Id = CaseEntry.IdFor(caseId, x.EntryId), CaseId = caseId, EntryId = x.EntryId, Kind = x.Kind,
-            ParentId = x.ParentId, DefendantId = x.DefendantId, Version = e.Version,
-            Detail = x switch { SentenceHanded s => s.Kind, SentenceCommuted c => c.ToKind, _ => null },
+            Id = CaseEntry.IdFor(caseId, x.Id), CaseId = caseId, EntryId = x.Id, Kind = x.Kind,
+            ParentId = x.ParentId, DefendantId = x.DefendantId, Version = e.Version, Detail = x.Detail,
         },
         // A retracted entry has no dependents and answers no rule but "already retracted".
         EntryRetracted x => new CaseEntry

@@ -143,7 +143,7 @@ public partial class CaseDetails
     {
         var details = snapshot ?? new CaseDetails { CaseId = id };
         details.Record(e);
-        if (e.Data is EntryRetracted retracted) Retract(details, retracted.EntryId);
+        if (e.Data is EntryRetracted retracted) Retract(details, retracted);
         else if (CaseDetailsEntry.For(id, e) is { } entry) details.Add(entry);
 
         // Statuses scan the case's entries; only facts about people (or their withdrawal) can change them.
@@ -155,52 +155,60 @@ public partial class CaseDetails
         return details;
     }
 
-    private void Add(CaseDetailsEntry entry)
+    /// <summary>One live entry put in its place: every kind has one, or this does not compile.</summary>
+    private void Add(CaseDetailsEntry entry) => _ = entry.Kind switch
     {
-        if (entry.Tip is { } tip) Tips.Add(tip);
-        if (entry.Defendant is { } defendant) Defendants.Add(defendant);
-        if (entry.Arrest is { } arrest) Arrests.Add(arrest);
-        if (entry.Seizure is { } seizure) Seizures.Add(seizure);
-        if (entry.Charge is { } charge) Charges.Add(charge);
-        if (entry.Verdict is { } verdict) Verdicts.Add(verdict);
-        if (entry.Sentence is { } sentence) Sentences.Add(sentence);
-        if (entry.Referral is { } referral) Referrals.Add(referral);
-        if (entry.Link is { } link) Links.Add(link);
-        if (entry.Commutation is { } commutation)
-        {
-            Replace(Sentences, s => s.SentenceId == entry.ParentId, s => s with { Commutations = [.. s.Commutations, commutation] });
-        }
-
-        if (entry.Outcome is { } outcome)
-        {
-            Replace(Referrals, r => r.ReferralId == entry.ParentId, r => r with { Outcomes = [.. r.Outcomes, outcome] });
-        }
-    }
+        EntryKind.Tip => Append(Tips, entry.Tip),
+        EntryKind.Defendant => Append(Defendants, entry.Defendant),
+        EntryKind.Arrest => Append(Arrests, entry.Arrest),
+        EntryKind.Seizure => Append(Seizures, entry.Seizure),
+        EntryKind.Charge => Append(Charges, entry.Charge),
+        EntryKind.Verdict => Append(Verdicts, entry.Verdict),
+        EntryKind.Sentence => Append(Sentences, entry.Sentence),
+        EntryKind.Referral => Append(Referrals, entry.Referral),
+        EntryKind.Link => Append(Links, entry.Link),
+        EntryKind.Commutation => Replace(Sentences, s => s.SentenceId == entry.ParentId,
+            s => s with { Commutations = [.. s.Commutations, entry.Commutation!] }),
+        EntryKind.Outcome => Replace(Referrals, r => r.ReferralId == entry.ParentId,
+            r => r with { Outcomes = [.. r.Outcomes, entry.Outcome!] }),
+    };
 
     private void RefreshDefendantStatuses() =>
         Defendants = [.. Defendants.Select(d => d with { Status = DefendantStatus.Of(this, d.DefendantId) })];
 
-    private static void Retract(CaseDetails details, Guid entryId)
+    /// <summary>A retracted entry taken out of its place: every kind has one, or this does not compile.</summary>
+    private static void Retract(CaseDetails details, EntryRetracted retracted)
     {
-        details.Tips.RemoveAll(x => x.TipId == entryId);
-        details.Defendants.RemoveAll(x => x.DefendantId == entryId);
-        details.Arrests.RemoveAll(x => x.ArrestId == entryId);
-        details.Seizures.RemoveAll(x => x.SeizureId == entryId);
-        details.Charges.RemoveAll(x => x.ChargeId == entryId);
-        details.Verdicts.RemoveAll(x => x.VerdictId == entryId);
-        details.Sentences.RemoveAll(x => x.SentenceId == entryId);
-        details.Referrals.RemoveAll(x => x.ReferralId == entryId);
-        details.Links.RemoveAll(x => x.LinkId == entryId);
-        Replace(details.Sentences, s => s.Commutations.Any(c => c.CommutationId == entryId),
-            s => s with { Commutations = [.. s.Commutations.Where(c => c.CommutationId != entryId)] });
-        Replace(details.Referrals, r => r.Outcomes.Any(o => o.OutcomeId == entryId),
-            r => r with { Outcomes = [.. r.Outcomes.Where(o => o.OutcomeId != entryId)] });
+        var id = retracted.EntryId;
+        _ = retracted.Kind switch
+        {
+            EntryKind.Tip => details.Tips.RemoveAll(x => x.TipId == id) > 0,
+            EntryKind.Defendant => details.Defendants.RemoveAll(x => x.DefendantId == id) > 0,
+            EntryKind.Arrest => details.Arrests.RemoveAll(x => x.ArrestId == id) > 0,
+            EntryKind.Seizure => details.Seizures.RemoveAll(x => x.SeizureId == id) > 0,
+            EntryKind.Charge => details.Charges.RemoveAll(x => x.ChargeId == id) > 0,
+            EntryKind.Verdict => details.Verdicts.RemoveAll(x => x.VerdictId == id) > 0,
+            EntryKind.Sentence => details.Sentences.RemoveAll(x => x.SentenceId == id) > 0,
+            EntryKind.Referral => details.Referrals.RemoveAll(x => x.ReferralId == id) > 0,
+            EntryKind.Link => details.Links.RemoveAll(x => x.LinkId == id) > 0,
+            EntryKind.Commutation => Replace(details.Sentences, s => s.Commutations.Any(c => c.CommutationId == id),
+                s => s with { Commutations = [.. s.Commutations.Where(c => c.CommutationId != id)] }),
+            EntryKind.Outcome => Replace(details.Referrals, r => r.Outcomes.Any(o => o.OutcomeId == id),
+                r => r with { Outcomes = [.. r.Outcomes.Where(o => o.OutcomeId != id)] }),
+        };
     }
 
-    private static void Replace<T>(List<T> items, Predicate<T> match, Func<T, T> change)
+    private static bool Append<T>(List<T> items, T? item)
+    {
+        items.Add(item ?? throw new InvalidOperationException($"An entry row of kind {typeof(T).Name} holds no {typeof(T).Name}."));
+        return true;
+    }
+
+    private static bool Replace<T>(List<T> items, Predicate<T> match, Func<T, T> change)
     {
         var index = items.FindIndex(match);
         if (index >= 0) items[index] = change(items[index]);
+        return index >= 0;
     }
 }
 

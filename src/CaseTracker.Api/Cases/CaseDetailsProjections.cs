@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json.Serialization;
 using CaseTracker.Api.Storage;
 using JasperFx;
@@ -31,7 +32,7 @@ public class CaseHeader
     public string? Disposition { get; set; }
     public DateTimeOffset LastOccurredAt { get; set; }
 
-    public IReadOnlyList<string> Agencies => [LeadAgency, .. PartnerAgencies.Where(x => x != LeadAgency)];
+    public IReadOnlyList<string> Agencies => CaseOpened.AgenciesOf(LeadAgency, PartnerAgencies);
 
     /// <summary>
     /// <see cref="OpenedAt"/> as an instant, for the column lists are ordered by (PostgreSQL's
@@ -90,6 +91,9 @@ public class CaseDetailsEntry
     /// <summary>The stream version of the event that recorded the entry: the order of the lists.</summary>
     public long Version { get; set; }
 
+    /// <summary>Which of the entry properties below is set.</summary>
+    public EntryKind Kind { get; set; }
+
     /// <summary>The person a standing identification names: how a person is found again by id.</summary>
     [JsonIgnore]
     public Guid? IdentifiedDefendantId => Defendant?.DefendantId;
@@ -109,12 +113,15 @@ public class CaseDetailsEntry
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public CaseReferralOutcome? Outcome { get; set; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public CaseLink? Link { get; set; }
 
-    /// <summary>The entry an event records, if it records one.</summary>
+    /// <summary>
+    /// The entry an event records, if it records one. An entry event this does not know is a
+    /// programming error, loud at once (every event type is folded in a test) rather than a blank row.
+    /// </summary>
     public static CaseDetailsEntry? For(Guid caseId, IEvent e)
     {
         if (e.Data is not ICaseEntryEvent recorded) return null;
 
-        var entry = new CaseDetailsEntry { Id = CaseEntry.IdFor(caseId, recorded.EntryId), CaseId = caseId, Version = e.Version };
+        var entry = new CaseDetailsEntry { Id = CaseEntry.IdFor(caseId, recorded.Entry.Id), CaseId = caseId, Version = e.Version, Kind = recorded.Entry.Kind };
         switch (recorded)
         {
             case TipReceived x:
@@ -152,6 +159,8 @@ public class CaseDetailsEntry
             case CaseLinked x:
                 entry.Link = new CaseLink(x.LinkId, x.LinkedCaseId, x.Relation, x.Note, x.LinkedAt);
                 break;
+            default:
+                throw new UnreachableException($"{recorded.GetType().Name} records an entry that the case read model does not show.");
         }
 
         return entry;

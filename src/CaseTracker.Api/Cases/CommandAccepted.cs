@@ -34,21 +34,28 @@ public record CommandAccepted(Guid CaseId, long Version) : IHttpAware
         return appended switch
         {
             CaseOpened => accepted with { Location = $"/api/cases/{caseId}" },
-            TipReceived e => accepted with { TipId = e.TipId },
-            DefendantIdentified e => accepted with { DefendantId = e.DefendantId },
-            ArrestMade e => accepted with { ArrestId = e.ArrestId },
-            DrugsSeized e => accepted with { SeizureId = e.SeizureId },
-            ChargeFiled e => accepted with { ChargeId = e.ChargeId },
-            VerdictReached e => accepted with { VerdictId = e.VerdictId },
-            SentenceHanded e => accepted with { SentenceId = e.SentenceId },
-            SentenceCommuted e => accepted with { CommutationId = e.CommutationId },
-            LeadReferred e => accepted with { ReferralId = e.ReferralId },
-            ReferralOutcomeReported e => accepted with { OutcomeId = e.OutcomeId },
-            CaseLinked e => accepted with { LinkId = e.LinkId },
             EntryRetracted e => accepted with { RetractionId = e.RetractionId },
+            ICaseEntryEvent { Entry: var entry } => WithEntry(accepted, entry),
+            // The other facts (closure, restriction) create nothing a later command could name.
             _ => accepted
         };
     }
+
+    /// <summary>The created entry's id under its own name: every kind has one, or this does not compile.</summary>
+    private static CommandAccepted WithEntry(CommandAccepted accepted, EntryFacts entry) => entry.Kind switch
+    {
+        EntryKind.Tip => accepted with { TipId = entry.Id },
+        EntryKind.Defendant => accepted with { DefendantId = entry.Id },
+        EntryKind.Arrest => accepted with { ArrestId = entry.Id },
+        EntryKind.Seizure => accepted with { SeizureId = entry.Id },
+        EntryKind.Charge => accepted with { ChargeId = entry.Id },
+        EntryKind.Verdict => accepted with { VerdictId = entry.Id },
+        EntryKind.Sentence => accepted with { SentenceId = entry.Id },
+        EntryKind.Commutation => accepted with { CommutationId = entry.Id },
+        EntryKind.Referral => accepted with { ReferralId = entry.Id },
+        EntryKind.Outcome => accepted with { OutcomeId = entry.Id },
+        EntryKind.Link => accepted with { LinkId = entry.Id },
+    };
 
     /// <summary>The answer for a command decided against <paramref name="current"/>: one event, one version on.</summary>
     public static CommandAccepted For(Case current, object appended) =>

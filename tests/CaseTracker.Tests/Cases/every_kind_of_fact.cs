@@ -1,0 +1,139 @@
+using System.Text.Json;
+using CaseTracker.Api.Cases;
+using CaseTracker.Api.Defendants;
+using CaseTracker.Api.Stats;
+using JasperFx.Events;
+using Shouldly;
+using Xunit;
+using Case = CaseTracker.Api.Cases.Case;
+
+namespace CaseTracker.Tests.Cases;
+
+/// <summary>
+/// Walks every kind of case fact through every place that must know it: the write model, the
+/// command's answer, the case read model (stored and travelled), retraction, the profile routing
+/// and the dashboard's totals. A new event type fails here until it has a sample below and every
+/// one of those places handles it; see docs/adding-a-fact.md.
+/// </summary>
+public class every_kind_of_fact
+{
+    private static readonly DateTimeOffset At = DateTimeOffset.Parse("2018-08-01T06:00:00+08:00");
+    private static readonly Guid CaseId = Guid.Parse("0195a3f4-0000-7000-8000-0000000000ca");
+    private static readonly Guid Person = Guid.Parse("0195a3f4-0000-7000-8000-000000000001");
+    private static readonly Guid Charge = Guid.Parse("0195a3f4-0000-7000-8000-000000000002");
+    private static readonly Guid Sentence = Guid.Parse("0195a3f4-0000-7000-8000-000000000003");
+    private static readonly Guid Referral = Guid.Parse("0195a3f4-0000-7000-8000-000000000004");
+
+    /// <summary>What stands in the case before each sample: the entries samples may depend on.</summary>
+    private static readonly object[] Before =
+    [
+        new CaseOpened(CaseId, "XT-1", "Xingtai", "Xingtai PSB", "Hebei, CN", ["US DHS"], At),
+        new DefendantIdentified(Person, "Liu Yong", ["Lao Liu"], "CN", "manager", At),
+        new ChargeFiled(Charge, Person, "Trafficking", At, "Art. 347"),
+        new SentenceHanded(Sentence, Person, "death-with-reprieve", At, "Xingtai Intermediate Court", null, 2),
+        new LeadReferred(Referral, "US DHS", "US", 50, At, "Leads"),
+    ];
+
+    /// <summary>One sample of every kind of case fact.</summary>
+    public static TheoryData<string> Kinds => [.. Samples.Keys.Select(x => x.Name)];
+
+    private static readonly Dictionary<Type, object> Samples = new object[]
+    {
+        new CaseOpened(Guid.NewGuid(), "XT-2", "Other", "Xingtai PSB", "Hebei, CN", [], At),
+        new TipReceived(Guid.NewGuid(), "US DHS", At, "Vendor 'Diana'", "Diana", "email"),
+        new DefendantIdentified(Guid.NewGuid(), "Wang", [], null, null, At),
+        new ArrestMade(Guid.NewGuid(), Person, At, "Xingtai", "Xingtai PSB"),
+        new DrugsSeized(Guid.NewGuid(), "fentanyl", 11.9m, "kg", At, "Lab", "EX-1"),
+        new ChargeFiled(Guid.NewGuid(), Person, "Manufacture", At, null),
+        new VerdictReached(Guid.NewGuid(), Person, Charge, "guilty", At, "Xingtai Intermediate Court"),
+        new SentenceHanded(Guid.NewGuid(), Person, "fixed-term", At, "Court", 120, null),
+        new SentenceCommuted(Guid.NewGuid(), Sentence, Person, "death-with-reprieve", "life", At, "Reprieve served", null, null),
+        new LeadReferred(Guid.NewGuid(), "FBI", "US", 3, At, "More leads"),
+        new ReferralOutcomeReported(Guid.NewGuid(), Referral, At, 25, 3, 3, ["US"]),
+        new CaseLinked(Guid.NewGuid(), Guid.NewGuid(), "related-network", "Same supplier", At),
+        new EntryRetracted(Guid.NewGuid(), Charge, EntryKind.Charge, 3, Person, "Filed in error", At),
+        new CaseRestricted(At, "Informant protection"),
+        new CaseRestrictionLifted(At, "Trial is public"),
+        new CaseClosed(At, "Sentences handed"),
+    }.ToDictionary(x => x.GetType());
+
+    [Fact]
+    public void every_case_event_type_has_a_sample()
+    {
+        var eventTypes = typeof(ICaseEvent).Assembly.GetTypes()
+            .Where(x => typeof(ICaseEvent).IsAssignableFrom(x) && x is { IsAbstract: false, IsInterface: false });
+
+        eventTypes.Where(x => !Samples.ContainsKey(x)).Select(x => x.Name)
+            .ShouldBeEmpty("each kind of fact needs a sample here, which the tests below walk through every projection");
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void the_write_model_moves_its_version(string kind)
+    {
+        var (_, current) = FoldWithSample(kind);
+
+        current.Version.ShouldBe(Before.Length + 1);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void an_entry_is_answered_stored_shown_and_retracted(string kind)
+    {
+        if (Sample(kind) is not ICaseEntryEvent recorded) return;
+        var id = recorded.Entry.Id;
+
+        var answer = JsonSerializer.Serialize(CommandAccepted.For(CaseId, Before.Length + 1, recorded));
+        answer.ShouldContain(id.ToString(), customMessage: "the command's answer names the entry it created");
+
+        var wrapped = Wrap(recorded, Before.Length + 1);
+        CaseEntriesProjection.Row(CaseId, wrapped)!.Kind.ShouldBe(recorded.Entry.Kind);
+        CaseDetailsEntry.For(CaseId, wrapped)!.Kind.ShouldBe(recorded.Entry.Kind);
+
+        var (details, _) = FoldWithSample(kind);
+        JsonSerializer.Serialize(details).ShouldContain(id.ToString(), customMessage: "the case read model shows the entry");
+
+        var retraction = new EntryRetracted(Guid.NewGuid(), id, recorded.Entry.Kind, Before.Length + 1, recorded.Entry.DefendantId, "wrong", At);
+        var retracted = CaseDetails.Fold(details, CaseId, Wrap(retraction, Before.Length + 2));
+        JsonSerializer.Serialize(retracted).ShouldNotContain(id.ToString(), customMessage: "a retraction takes the entry out again");
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void a_fact_about_a_person_reaches_their_profile(string kind)
+    {
+        var sample = Sample(kind);
+        var person = sample.GetType().GetProperty("DefendantId")?.GetValue(sample) as Guid?;
+
+        DefendantProfileProjection.Concerning(sample).ShouldBe(person);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void the_dashboard_counts_or_deliberately_passes_over_every_fact(string kind)
+    {
+        var sample = Sample(kind);
+        if (sample is EntryRetracted) return;
+
+        Should.NotThrow(() => DashboardStatsProjection.Count(new DashboardStats(), sample, +1));
+    }
+
+    private static object Sample(string kind) => Samples.Single(x => x.Key.Name == kind).Value;
+
+    private static (CaseDetails Details, Case Current) FoldWithSample(string kind)
+    {
+        CaseDetails? details = null;
+        Case? current = null;
+        long version = 0;
+        foreach (var fact in (object[])[.. Before, Sample(kind)])
+        {
+            var e = Wrap(fact, ++version);
+            details = CaseDetails.Fold(details, CaseId, e);
+            current = Case.Fold(current, CaseId, e);
+        }
+
+        return (details!, current!);
+    }
+
+    private static IEvent Wrap(object fact, long version) => new Event<object>(fact) { Version = version, StreamId = CaseId };
+}
