@@ -1,4 +1,5 @@
 using CaseTracker.Api.Auth;
+using CaseTracker.Api.Cases;
 using CaseTracker.Api.Http;
 using CaseTracker.Api.Operations;
 using CaseTracker.Api.Storage;
@@ -32,6 +33,7 @@ app.MapWolverineEndpoints(opts =>
     opts.AddPolicy<BodyRequired>();
     opts.AddParameterHandlingStrategy<QueryTimes>();
     opts.AddMiddleware(typeof(ActorMetadata), chain => chain.HttpMethods.Contains(HttpMethods.Post));
+    opts.AddMiddleware(typeof(CaseWriteRules), CaseWriteRules.Applies);
 });
 
 return await app.RunJasperFxCommands(CommandLine.Normalise(args));

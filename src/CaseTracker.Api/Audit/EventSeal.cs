@@ -25,11 +25,8 @@ public sealed class EventSeal(AuditKey key, TimeProvider clock) : DocumentSessio
             if (stream.Events.Count == 0) continue;
 
             var previous = await PreviousHash(session, stream, token);
-            foreach (var e in stream.Events)
-            {
-                previous = Seal(session, stream.Id, e, previous);
-                RecordIdempotencyKey(session, stream, e);
-            }
+            foreach (var e in stream.Events) previous = Seal(session, stream.Id, e, previous);
+            RecordIdempotencyKey(session, stream);
         }
     }
 
@@ -56,8 +53,10 @@ public sealed class EventSeal(AuditKey key, TimeProvider clock) : DocumentSessio
         return hash;
     }
 
-    private static void RecordIdempotencyKey(IDocumentSession session, StreamAction stream, IEvent e)
+    /// <summary>One record per command, whatever it appends: it answers for the command's last event.</summary>
+    private static void RecordIdempotencyKey(IDocumentSession session, StreamAction stream)
     {
+        var e = stream.Events[^1];
         if (e.GetHeader(EventHeaders.IdempotencyKey) is not { } idempotencyKey || e.UserName is null) return;
 
         // Insert, not store: a second request with the same key racing this one fails at commit

@@ -4,17 +4,25 @@ using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
 using Wolverine.Http.Marten;
 using Wolverine.Marten;
-using Wolverine.Persistence;
 
 namespace CaseTracker.Api.Cases;
 
-/// <summary>What every command on an existing case must satisfy before its own rules are asked.</summary>
+/// <summary>
+/// What every command on an existing case must satisfy before its own rules are asked: Wolverine
+/// middleware on every endpoint whose case is loaded with <see cref="WriteCaseAttribute"/>, applied
+/// by <see cref="Applies"/> in Program.cs, so that each command's own rule is a plain function of
+/// the command and the case.
+/// </summary>
 public static class CaseWriteRules
 {
-    /// <param name="rule">the command's own rule about the case, asked only when the case may be written</param>
-    public static ProblemDetails Check(Case current, HttpContext http, Func<ProblemDetails?>? rule = null)
+    /// <summary>
+    /// A case that exists and that the caller may see (the two answer alike), then If-Match, then
+    /// closure. Wolverine runs this before it would refuse a missing case itself, so this is the one
+    /// place that answers for one.
+    /// </summary>
+    public static ProblemDetails Before(Case? current, Guid caseId, HttpContext http)
     {
-        if (!CaseAccess.MaySee(http.User, current.IsRestricted, current.Agencies)) return Problems.NoCase(current.Id);
+        if (current is null || !CaseAccess.MaySee(http.User, current.IsRestricted, current.Agencies)) return Problems.NoCase(caseId);
 
         if (ExpectedVersion.TryRead(http.Request, out var expected, out var malformed))
         {
@@ -22,10 +30,17 @@ public static class CaseWriteRules
             if (expected != current.Version) return Problems.PreconditionFailed(expected!.Value, current.Version);
         }
 
-        if (current.IsClosed) return Problems.Conflict($"Case {current.Reference} is closed; nothing more can be recorded on it.");
-
-        return rule?.Invoke() ?? WolverineContinue.NoProblems;
+        return current.IsClosed
+            ? Problems.Conflict($"Case {current.Reference} is closed; nothing more can be recorded on it.")
+            : WolverineContinue.NoProblems;
     }
+
+    /// <summary>The endpoints these rules guard: those that append to a case loaded with [WriteCase].</summary>
+    public static bool Applies(HttpChain chain) =>
+        chain.Method.Method.GetParameters().Any(x => x.IsDefined(typeof(WriteCaseAttribute), inherit: false));
+
+    /// <summary>A command's own rule as Wolverine reads it: no problem lets the command through.</summary>
+    public static ProblemDetails OrContinue(this ProblemDetails? problem) => problem ?? WolverineContinue.NoProblems;
 
     /// <summary>A command about a defendant needs them identified (and not retracted) in this case.</summary>
     public static ProblemDetails? Identified(Case current, Guid? defendantId) =>
@@ -36,8 +51,8 @@ public static class CaseWriteRules
 
 /// <summary>
 /// The case a command appends to, from the route's <c>caseId</c>. Loaded under the stream lock, so
-/// racing writers queue rather than conflict; a case that does not exist answers the very 404 that
-/// <see cref="CaseWriteRules.Check"/> gives a case the caller may not see.
+/// racing writers queue rather than conflict. Not required here: <see cref="CaseWriteRules.Before"/>
+/// answers for a case that does not exist exactly as for one the caller may not see.
 /// </summary>
 [AttributeUsage(AttributeTargets.Parameter)]
 public sealed class WriteCaseAttribute : AggregateAttribute
@@ -45,7 +60,6 @@ public sealed class WriteCaseAttribute : AggregateAttribute
     public WriteCaseAttribute() : base("caseId")
     {
         LoadStyle = ConcurrencyStyle.Exclusive;
-        OnMissing = OnMissing.ProblemDetailsWith404;
-        MissingMessage = Problems.NoCaseMessage;
+        Required = false;
     }
 }

@@ -11,12 +11,10 @@ public record CloseCase(DateTimeOffset? ClosedAt, string? Disposition);
 
 public static class CloseCaseEndpoint
 {
-    public static ProblemDetails Validate(CloseCase command) => new Validation()
+    public static ProblemDetails Validate(CloseCase command, TimeProvider clock) => new Validation(clock)
         .Time("closedAt", command.ClosedAt)
         .Text("disposition", command.Disposition, Validation.MaxText)
         .Result;
-
-    public static ProblemDetails Before(Case current, HttpContext http) => CaseWriteRules.Check(current, http);
 
     [WolverinePost("/api/cases/{caseId:guid}/closure")]
     [Authorize(Policy = Policies.Record)]

@@ -12,7 +12,7 @@ public record CommuteSentence(string? ToKind, DateTimeOffset? CommutedAt, string
 
 public static class CommuteSentenceEndpoint
 {
-    public static ProblemDetails Validate(CommuteSentence command) => new Validation()
+    public static ProblemDetails Validate(CommuteSentence command, TimeProvider clock) => new Validation(clock)
         .Sentence("toKind", command.ToKind, command.TermMonths, command.ReprieveYears)
         .Time("commutedAt", command.CommutedAt)
         .Text("reason", command.Reason, Validation.MaxText)
@@ -22,10 +22,10 @@ public static class CommuteSentenceEndpoint
     public static Task<CaseEntries> LoadAsync(Guid caseId, Guid sentenceId, IQuerySession session, CancellationToken ct) =>
         CaseEntries.LoadAsync(session, caseId, sentenceId, ct);
 
-    public static ProblemDetails Before(Guid sentenceId, Case current, CaseEntries entries, HttpContext http) =>
-        CaseWriteRules.Check(current, http, () => entries.Live(sentenceId, EntryKind.Sentence) is null
+    public static ProblemDetails Before(Guid sentenceId, CaseEntries entries) =>
+        entries.Live(sentenceId, EntryKind.Sentence) is null
             ? Problems.NotFound($"No sentence {sentenceId} stands in this case.")
-            : null);
+            : WolverineContinue.NoProblems;
 
     [WolverinePost("/api/cases/{caseId:guid}/sentences/{sentenceId:guid}/commutations")]
     [Authorize(Policy = Policies.Record)]

@@ -11,15 +11,15 @@ public record FileCharge(Guid? DefendantId, string? Offence, DateTimeOffset? Fil
 
 public static class FileChargeEndpoint
 {
-    public static ProblemDetails Validate(FileCharge command) => new Validation()
+    public static ProblemDetails Validate(FileCharge command, TimeProvider clock) => new Validation(clock)
         .Required("defendantId", command.DefendantId)
         .Text("offence", command.Offence, Validation.MaxText)
         .Time("filedAt", command.FiledAt)
         .Text("statute", command.Statute, required: false)
         .Result;
 
-    public static ProblemDetails Before(FileCharge command, Case current, HttpContext http) =>
-        CaseWriteRules.Check(current, http, () => CaseWriteRules.Identified(current, command.DefendantId));
+    public static ProblemDetails Before(FileCharge command, Case current) =>
+        CaseWriteRules.Identified(current, command.DefendantId).OrContinue();
 
     [WolverinePost("/api/cases/{caseId:guid}/charges")]
     [Authorize(Policy = Policies.Record)]

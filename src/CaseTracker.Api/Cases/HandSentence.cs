@@ -12,15 +12,15 @@ public record HandSentence(
 
 public static class HandSentenceEndpoint
 {
-    public static ProblemDetails Validate(HandSentence command) => new Validation()
+    public static ProblemDetails Validate(HandSentence command, TimeProvider clock) => new Validation(clock)
         .Required("defendantId", command.DefendantId)
         .Sentence("kind", command.Kind, command.TermMonths, command.ReprieveYears)
         .Time("handedAt", command.HandedAt)
         .Text("court", command.Court)
         .Result;
 
-    public static ProblemDetails Before(HandSentence command, Case current, HttpContext http) =>
-        CaseWriteRules.Check(current, http, () => CaseWriteRules.Identified(current, command.DefendantId));
+    public static ProblemDetails Before(HandSentence command, Case current) =>
+        CaseWriteRules.Identified(current, command.DefendantId).OrContinue();
 
     [WolverinePost("/api/cases/{caseId:guid}/sentences")]
     [Authorize(Policy = Policies.Record)]

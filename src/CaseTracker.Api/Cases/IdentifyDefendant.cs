@@ -22,7 +22,7 @@ public record IdentifyDefendant(
 
 public static class IdentifyDefendantEndpoint
 {
-    public static ProblemDetails Validate(IdentifyDefendant command) => new Validation()
+    public static ProblemDetails Validate(IdentifyDefendant command, TimeProvider clock) => new Validation(clock)
         .Rule(command.Name is not null || command.DefendantId is not null, "name", "is required unless defendantId names a known person")
         .Text("name", command.Name, required: false)
         .Rule(command.DefendantId != Guid.Empty, "defendantId", "must not be the empty id")
@@ -53,15 +53,14 @@ public static class IdentifyDefendantEndpoint
             .LastOrDefault()?.Defendant;
     }
 
-    public static ProblemDetails Before(IdentifyDefendant command, Case current, HttpContext http, CaseDefendant? known) =>
-        CaseWriteRules.Check(current, http, () =>
-            command.DefendantId switch
-            {
-                { } id when known is null => Problems.NotFound($"No defendant {id} has been identified in any case."),
-                { } id when current.Defendants.Contains(id) =>
-                    Problems.Conflict($"Defendant {id} is already identified in this case."),
-                _ => null
-            });
+    public static ProblemDetails Before(IdentifyDefendant command, Case current, CaseDefendant? known) =>
+        command.DefendantId switch
+        {
+            { } id when known is null => Problems.NotFound($"No defendant {id} has been identified in any case."),
+            { } id when current.Defendants.Contains(id) =>
+                Problems.Conflict($"Defendant {id} is already identified in this case."),
+            _ => WolverineContinue.NoProblems
+        };
 
     [WolverinePost("/api/cases/{caseId:guid}/defendants")]
     [Authorize(Policy = Policies.Record)]

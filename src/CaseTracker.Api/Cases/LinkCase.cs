@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Http;
 using Marten;
@@ -12,31 +13,28 @@ public record LinkCase(Guid? LinkedCaseId, string? Relation, string? Note, DateT
 
 public static class LinkCaseEndpoint
 {
-    public static ProblemDetails Validate(LinkCase command) => new Validation()
+    public static ProblemDetails Validate(LinkCase command, TimeProvider clock) => new Validation(clock)
         .Required("linkedCaseId", command.LinkedCaseId)
         .OneOf("relation", command.Relation, CaseRelations.All)
         .Text("note", command.Note, Validation.MaxText)
         .Time("occurredAt", command.OccurredAt, required: false)
         .Result;
 
-    public static async Task<CaseHeader?> LoadAsync(LinkCase command, IQuerySession session, CancellationToken ct) =>
-        await session.LoadAsync<CaseHeader>(command.LinkedCaseId!.Value, ct);
+    /// <summary>The case to link to, if the officer may see it: a case they may not see is, to them, no case at all.</summary>
+    public static async Task<CaseHeader?> LoadAsync(LinkCase command, IQuerySession session, ClaimsPrincipal user, CancellationToken ct) =>
+        await session.LoadAsync<CaseHeader>(command.LinkedCaseId!.Value, ct) is { } linked && CaseAccess.MaySee(user, linked.Restricted, linked.Agencies)
+            ? linked
+            : null;
 
-    public static ProblemDetails Before(LinkCase command, Case current, HttpContext http, CaseHeader? linked) =>
-        CaseWriteRules.Check(current, http, () =>
-        {
-            var linkedId = command.LinkedCaseId!.Value;
-            // A case the officer may not see is, to them, no case at all.
-            if (linked is null || !CaseAccess.MaySee(http.User, linked.Restricted, linked.Agencies))
-            {
-                return Problems.NotFound($"No case {linkedId} exists to link to.");
-            }
-
-            if (linkedId == current.Id) return Problems.Invalid("linkedCaseId", "must name another case");
-            return current.Links.ContainsValue(Case.LinkKey(linkedId, command.Relation!))
-                ? Problems.Conflict($"This case is already linked to {linkedId} as {command.Relation}.")
-                : null;
-        });
+    public static ProblemDetails Before(LinkCase command, Case current, CaseHeader? linked)
+    {
+        var linkedId = command.LinkedCaseId!.Value;
+        if (linked is null) return Problems.NotFound($"No case {linkedId} exists to link to.");
+        if (linkedId == current.Id) return Problems.Invalid("linkedCaseId", "must name another case");
+        return current.Links.ContainsValue(Case.LinkKey(linkedId, command.Relation!))
+            ? Problems.Conflict($"This case is already linked to {linkedId} as {command.Relation}.")
+            : WolverineContinue.NoProblems;
+    }
 
     [WolverinePost("/api/cases/{caseId:guid}/links")]
     [Authorize(Policy = Policies.Record)]

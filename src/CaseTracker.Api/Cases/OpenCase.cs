@@ -22,7 +22,7 @@ public static partial class OpenCaseEndpoint
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")]
     private static partial Regex ReferencePattern();
 
-    public static ProblemDetails Validate(OpenCase command) => new Validation()
+    public static ProblemDetails Validate(OpenCase command, TimeProvider clock) => new Validation(clock)
         .Text("reference", command.Reference, 64)
         .Rule(command.Reference is null || ReferencePattern().IsMatch(command.Reference.Trim()), "reference",
             "must be letters, digits and . _ / - (such as XT-2017-001)")

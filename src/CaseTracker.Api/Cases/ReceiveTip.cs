@@ -11,15 +11,13 @@ public record ReceiveTip(string? FromAgency, DateTimeOffset? ReceivedAt, string?
 
 public static class ReceiveTipEndpoint
 {
-    public static ProblemDetails Validate(ReceiveTip command) => new Validation()
+    public static ProblemDetails Validate(ReceiveTip command, TimeProvider clock) => new Validation(clock)
         .Text("fromAgency", command.FromAgency)
         .Time("receivedAt", command.ReceivedAt)
         .Text("summary", command.Summary, Validation.MaxText)
         .Text("subjectAlias", command.SubjectAlias, required: false)
         .Text("channel", command.Channel, required: false)
         .Result;
-
-    public static ProblemDetails Before(Case current, HttpContext http) => CaseWriteRules.Check(current, http);
 
     [WolverinePost("/api/cases/{caseId:guid}/tips")]
     [Authorize(Policy = Policies.Record)]

@@ -11,15 +11,15 @@ public record RecordArrest(Guid? DefendantId, DateTimeOffset? ArrestedAt, string
 
 public static class RecordArrestEndpoint
 {
-    public static ProblemDetails Validate(RecordArrest command) => new Validation()
+    public static ProblemDetails Validate(RecordArrest command, TimeProvider clock) => new Validation(clock)
         .Required("defendantId", command.DefendantId)
         .Time("arrestedAt", command.ArrestedAt)
         .Text("place", command.Place)
         .Text("agency", command.Agency)
         .Result;
 
-    public static ProblemDetails Before(RecordArrest command, Case current, HttpContext http) =>
-        CaseWriteRules.Check(current, http, () => CaseWriteRules.Identified(current, command.DefendantId));
+    public static ProblemDetails Before(RecordArrest command, Case current) =>
+        CaseWriteRules.Identified(current, command.DefendantId).OrContinue();
 
     [WolverinePost("/api/cases/{caseId:guid}/arrests")]
     [Authorize(Policy = Policies.Record)]

@@ -11,7 +11,7 @@ public record RecordSeizure(string? Substance, decimal? Quantity, string? Unit, 
 
 public static class RecordSeizureEndpoint
 {
-    public static ProblemDetails Validate(RecordSeizure command) => new Validation()
+    public static ProblemDetails Validate(RecordSeizure command, TimeProvider clock) => new Validation(clock)
         .Text("substance", command.Substance)
         .Positive("quantity", command.Quantity, 1_000_000_000m)
         .OneOf("unit", command.Unit, Units.All)
@@ -19,8 +19,6 @@ public static class RecordSeizureEndpoint
         .Text("place", command.Place)
         .Text("evidenceRef", command.EvidenceRef, required: false)
         .Result;
-
-    public static ProblemDetails Before(Case current, HttpContext http) => CaseWriteRules.Check(current, http);
 
     [WolverinePost("/api/cases/{caseId:guid}/seizures")]
     [Authorize(Policy = Policies.Record)]

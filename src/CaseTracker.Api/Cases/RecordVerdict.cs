@@ -12,7 +12,7 @@ public record RecordVerdict(Guid? DefendantId, Guid? ChargeId, string? Verdict, 
 
 public static class RecordVerdictEndpoint
 {
-    public static ProblemDetails Validate(RecordVerdict command) => new Validation()
+    public static ProblemDetails Validate(RecordVerdict command, TimeProvider clock) => new Validation(clock)
         .Required("defendantId", command.DefendantId)
         .Required("chargeId", command.ChargeId)
         .OneOf("verdict", command.Verdict, Verdicts.All)
@@ -24,19 +24,18 @@ public static class RecordVerdictEndpoint
     public static Task<CaseEntries> LoadAsync(RecordVerdict command, Guid caseId, IQuerySession session, CancellationToken ct) =>
         CaseEntries.LoadAsync(session, caseId, command.ChargeId!.Value, ct);
 
-    public static ProblemDetails Before(RecordVerdict command, Case current, CaseEntries entries, HttpContext http) =>
-        CaseWriteRules.Check(current, http, () =>
-        {
-            if (CaseWriteRules.Identified(current, command.DefendantId) is { } unidentified) return unidentified;
+    public static ProblemDetails Before(RecordVerdict command, Case current, CaseEntries entries)
+    {
+        if (CaseWriteRules.Identified(current, command.DefendantId) is { } unidentified) return unidentified;
 
-            var chargeId = command.ChargeId!.Value;
-            var charge = entries.Live(chargeId, EntryKind.Charge);
-            if (charge is null) return Problems.NotFound($"No charge {chargeId} stands in this case.");
-            if (charge.ParentId != command.DefendantId) return Problems.Invalid("chargeId", "is a charge against another defendant");
-            return entries.LiveChildren(chargeId).Any(x => x.Kind == EntryKind.Verdict)
-                ? Problems.Conflict($"Charge {chargeId} already has a verdict; retract it first to record another.")
-                : null;
-        });
+        var chargeId = command.ChargeId!.Value;
+        var charge = entries.Live(chargeId, EntryKind.Charge);
+        if (charge is null) return Problems.NotFound($"No charge {chargeId} stands in this case.");
+        if (charge.ParentId != command.DefendantId) return Problems.Invalid("chargeId", "is a charge against another defendant");
+        return entries.LiveChildren(chargeId).Any(x => x.Kind == EntryKind.Verdict)
+            ? Problems.Conflict($"Charge {chargeId} already has a verdict; retract it first to record another.")
+            : WolverineContinue.NoProblems;
+    }
 
     [WolverinePost("/api/cases/{caseId:guid}/verdicts")]
     [Authorize(Policy = Policies.Record)]

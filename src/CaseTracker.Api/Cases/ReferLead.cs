@@ -11,15 +11,13 @@ public record ReferLead(string? ToAgency, string? Jurisdiction, int? SubjectsIde
 
 public static class ReferLeadEndpoint
 {
-    public static ProblemDetails Validate(ReferLead command) => new Validation()
+    public static ProblemDetails Validate(ReferLead command, TimeProvider clock) => new Validation(clock)
         .Text("toAgency", command.ToAgency)
         .Text("jurisdiction", command.Jurisdiction)
         .Count("subjectsIdentified", command.SubjectsIdentified)
         .Time("referredAt", command.ReferredAt)
         .Text("summary", command.Summary, Validation.MaxText)
         .Result;
-
-    public static ProblemDetails Before(Case current, HttpContext http) => CaseWriteRules.Check(current, http);
 
     [WolverinePost("/api/cases/{caseId:guid}/referrals")]
     [Authorize(Policy = Policies.Record)]

@@ -13,7 +13,7 @@ public record ReportReferralOutcome(
 
 public static class ReportReferralOutcomeEndpoint
 {
-    public static ProblemDetails Validate(ReportReferralOutcome command) => new Validation()
+    public static ProblemDetails Validate(ReportReferralOutcome command, TimeProvider clock) => new Validation(clock)
         .Time("reportedAt", command.ReportedAt)
         .Count("investigationsOpened", command.InvestigationsOpened)
         .Count("arrests", command.Arrests)
@@ -25,10 +25,10 @@ public static class ReportReferralOutcomeEndpoint
     public static Task<CaseEntries> LoadAsync(Guid caseId, Guid referralId, IQuerySession session, CancellationToken ct) =>
         CaseEntries.LoadAsync(session, caseId, referralId, ct);
 
-    public static ProblemDetails Before(Guid referralId, Case current, CaseEntries entries, HttpContext http) =>
-        CaseWriteRules.Check(current, http, () => entries.Live(referralId, EntryKind.Referral) is null
+    public static ProblemDetails Before(Guid referralId, CaseEntries entries) =>
+        entries.Live(referralId, EntryKind.Referral) is null
             ? Problems.NotFound($"No referral {referralId} stands in this case.")
-            : null);
+            : WolverineContinue.NoProblems;
 
     [WolverinePost("/api/cases/{caseId:guid}/referrals/{referralId:guid}/outcomes")]
     [Authorize(Policy = Policies.Record)]

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Http;
 using Microsoft.AspNetCore.Authorization;
@@ -12,16 +13,16 @@ public record RestrictCase(string? Reason, DateTimeOffset? OccurredAt);
 
 public static class RestrictCaseEndpoint
 {
-    public static ProblemDetails Validate(RestrictCase command) => new Validation()
+    public static ProblemDetails Validate(RestrictCase command, TimeProvider clock) => new Validation(clock)
         .Text("reason", command.Reason, Validation.MaxText)
         .Time("occurredAt", command.OccurredAt, required: false)
         .Result;
 
     /// <summary>Only the case's own agencies decide who else may see it.</summary>
-    public static ProblemDetails Before(Case current, HttpContext http) =>
-        CaseWriteRules.Check(current, http, () => OwnAgency(current, http) ?? (current.IsRestricted
+    public static ProblemDetails Before(Case current, ClaimsPrincipal user) =>
+        OwnAgency(current, user) ?? (current.IsRestricted
             ? Problems.Conflict("The case is already restricted.")
-            : null));
+            : WolverineContinue.NoProblems);
 
     [WolverinePost("/api/cases/{caseId:guid}/restriction")]
     [Authorize(Policy = Policies.Record)]
@@ -31,8 +32,8 @@ public static class RestrictCaseEndpoint
         return (CommandAccepted.For(current, restricted), [restricted]);
     }
 
-    internal static ProblemDetails? OwnAgency(Case current, HttpContext http) =>
-        CaseAccess.AgencyOf(http.User) is { } agency && current.Agencies.Contains(agency)
+    internal static ProblemDetails? OwnAgency(Case current, ClaimsPrincipal user) =>
+        CaseAccess.AgencyOf(user) is { } agency && current.Agencies.Contains(agency)
             ? null
             : new ProblemDetails
             {
@@ -44,12 +45,12 @@ public static class RestrictCaseEndpoint
 
 public static class LiftRestrictionEndpoint
 {
-    public static ProblemDetails Validate(RestrictCase command) => RestrictCaseEndpoint.Validate(command);
+    public static ProblemDetails Validate(RestrictCase command, TimeProvider clock) => RestrictCaseEndpoint.Validate(command, clock);
 
-    public static ProblemDetails Before(Case current, HttpContext http) =>
-        CaseWriteRules.Check(current, http, () => RestrictCaseEndpoint.OwnAgency(current, http) ?? (current.IsRestricted
-            ? null
-            : Problems.Conflict("The case is not restricted.")));
+    public static ProblemDetails Before(Case current, ClaimsPrincipal user) =>
+        RestrictCaseEndpoint.OwnAgency(current, user) ?? (current.IsRestricted
+            ? WolverineContinue.NoProblems
+            : Problems.Conflict("The case is not restricted."));
 
     [WolverinePost("/api/cases/{caseId:guid}/restriction/lifting")]
     [Authorize(Policy = Policies.Record)]

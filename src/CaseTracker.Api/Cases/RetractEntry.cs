@@ -16,7 +16,7 @@ public record RetractEntry(Guid? EntryId, string? Reason, DateTimeOffset? Occurr
 
 public static class RetractEntryEndpoint
 {
-    public static ProblemDetails Validate(RetractEntry command) => new Validation()
+    public static ProblemDetails Validate(RetractEntry command, TimeProvider clock) => new Validation(clock)
         .Required("entryId", command.EntryId)
         .Text("reason", command.Reason, Validation.MaxText)
         .Time("occurredAt", command.OccurredAt, required: false)
@@ -26,16 +26,15 @@ public static class RetractEntryEndpoint
     public static Task<CaseEntries> LoadAsync(RetractEntry command, Guid caseId, IQuerySession session, CancellationToken ct) =>
         CaseEntries.LoadAsync(session, caseId, command.EntryId!.Value, ct);
 
-    public static ProblemDetails Before(RetractEntry command, Case current, CaseEntries entries, HttpContext http) =>
-        CaseWriteRules.Check(current, http, () =>
-        {
-            var entryId = command.EntryId!.Value;
-            if (entries.Find(entryId) is not { } entry) return Problems.NotFound($"No entry {entryId} in this case.");
-            if (entry.Retracted) return Problems.Conflict($"Entry {entryId} is already retracted.");
-            return entries.HasLiveDependents(entryId)
-                ? Problems.Conflict($"Entries that depend on {entryId} still stand; retract them first.")
-                : null;
-        });
+    public static ProblemDetails Before(RetractEntry command, CaseEntries entries)
+    {
+        var entryId = command.EntryId!.Value;
+        if (entries.Find(entryId) is not { } entry) return Problems.NotFound($"No entry {entryId} in this case.");
+        if (entry.Retracted) return Problems.Conflict($"Entry {entryId} is already retracted.");
+        return entries.HasLiveDependents(entryId)
+            ? Problems.Conflict($"Entries that depend on {entryId} still stand; retract them first.")
+            : WolverineContinue.NoProblems;
+    }
 
     [WolverinePost("/api/cases/{caseId:guid}/retractions")]
     [Authorize(Policy = Policies.Record)]

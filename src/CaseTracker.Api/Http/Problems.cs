@@ -26,12 +26,9 @@ public static class Problems
 
     /// <summary>
     /// What a case that does not exist and a case the caller may not see both answer: word for word
-    /// the same, so that nobody learns a restricted case exists by comparing answers. Wolverine
-    /// writes it (with <c>{Id}</c> filled in) when a command names no existing case.
+    /// the same, so that nobody learns a restricted case exists by comparing answers.
     /// </summary>
-    public const string NoCaseMessage = "No case {Id}.";
-
-    public static ProblemDetails NoCase(Guid caseId) => NotFound(NoCaseMessage.Replace("{Id}", caseId.ToString(), StringComparison.Ordinal));
+    public static ProblemDetails NoCase(Guid caseId) => NotFound($"No case {caseId}.");
 
     public static ProblemDetails Conflict(string detail) => new()
     {

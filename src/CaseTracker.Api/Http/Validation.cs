@@ -7,7 +7,8 @@ namespace CaseTracker.Api.Http;
 /// Collects field errors for one command and answers them together, keyed by the JSON names
 /// clients send, so a client can show every mistake at once.
 /// </summary>
-public sealed class Validation
+/// <param name="clock">the time business times are checked against; rules without one need none</param>
+public sealed class Validation(TimeProvider? clock = null)
 {
     public const int MaxText = 2000;
     public const int MaxName = 200;
@@ -63,7 +64,8 @@ public sealed class Validation
     public Validation Time(string field, DateTimeOffset? value, bool required = true)
     {
         if (value is null) return required ? Add(field, "is required") : this;
-        return Rule(value.Value.Year >= 1900 && value.Value <= DateTimeOffset.UtcNow.Add(FutureTolerance), field,
+        var now = (clock ?? throw new InvalidOperationException("A rule about business times needs the clock: new Validation(clock).")).GetUtcNow();
+        return Rule(value.Value.Year >= 1900 && value.Value <= now.Add(FutureTolerance), field,
             "must be a time from 1900 up to now");
     }
 

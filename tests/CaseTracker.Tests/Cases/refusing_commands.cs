@@ -186,6 +186,13 @@ public class refusing_commands(AppFixture fixture) : IntegrationContext(fixture)
         await Refused($"/api/cases/{caseId}/tips", Commands.Tip(), 409, caseId);
         await Refused($"/api/cases/{caseId}/arrests", Commands.Arrest(defendant), 409, caseId);
         await Refused($"/api/cases/{caseId}/closure", Commands.Closure(), 409, caseId);
+
+        // The rules every case command shares come before the command's own: an arrest of someone
+        // never identified, a verdict on no charge, a retraction of nothing are all "closed" first.
+        await Refused($"/api/cases/{caseId}/arrests", Commands.Arrest(Guid.NewGuid()), 409, caseId);
+        await Refused($"/api/cases/{caseId}/verdicts", Commands.Verdict(defendant, Guid.NewGuid()), 409, caseId);
+        await Refused($"/api/cases/{caseId}/retractions", Commands.Retraction(Guid.NewGuid()), 409, caseId);
+        await Refused($"/api/cases/{caseId}/links", Commands.Link(Guid.NewGuid()), 409, caseId);
     }
 
     [Fact]
