@@ -39,8 +39,8 @@ public sealed class Checkpoints(IDocumentStore store, ExportKey key, TimeProvide
             await using var command = new NpgsqlCommand(
                 $"""
                  select s.id, s.version, e.headers ->> '{EventHeaders.Hash}'
-                 from {StoreConfiguration.Schema}.mt_streams s
-                 join {StoreConfiguration.Schema}.mt_events e on e.stream_id = s.id and e.version = s.version
+                 from {store.Streams()} s
+                 join {store.Events()} e on e.stream_id = s.id and e.version = s.version
                  where s.id <> @tombstones
                  order by s.id
                  """, connection);
@@ -86,7 +86,7 @@ public sealed class Checkpoints(IDocumentStore store, ExportKey key, TimeProvide
             $"""
              select c.id, c.version, c.hash, e.headers ->> '{EventHeaders.Hash}', e.id is not null
              from unnest(@ids, @versions, @hashes) as c(id, version, hash)
-             left join {StoreConfiguration.Schema}.mt_events e on e.stream_id = c.id and e.version = c.version
+             left join {store.Events()} e on e.stream_id = c.id and e.version = c.version
              order by c.id
              """, connection);
         command.Parameters.AddWithValue("ids", heads.Select(x => x.StreamId).ToArray());

@@ -93,7 +93,7 @@ public sealed class EventSeal(AuditKey key, TimeProvider clock) : DocumentSessio
         if (_heads.Find(stream.Id, expected) is { } remembered) return remembered;
 
         var found = await session.QueryAsync<string>(
-            $"select headers ->> '{EventHeaders.Hash}' from {StoreConfiguration.Schema}.mt_events where stream_id = ? and version = ?",
+            $"select headers ->> '{EventHeaders.Hash}' from {session.DocumentStore.Events()} where stream_id = ? and version = ?",
             token, stream.Id, expected);
         return found.SingleOrDefault()
                ?? throw new InvalidOperationException($"Case {stream.Id} has no sealed event at version {expected}.");

@@ -48,7 +48,7 @@ public static class StoredEvents
             $$"""
              select version, seq_id, id, type, mt_dotnet_type, data::text, coalesce(headers, '{}'::jsonb)::text,
                     timestamp, user_name, correlation_id, causation_id, is_archived
-             from {{StoreConfiguration.Schema}}.mt_events
+             from {{store.Events()}}
              where stream_id = @stream and version >= @from
              order by version
              limit @limit
@@ -84,7 +84,7 @@ public static class StoredEvents
     {
         await using var connection = store.Storage.Database.CreateConnection();
         await connection.OpenAsync(ct);
-        await using var command = new NpgsqlCommand($"select id from {StoreConfiguration.Schema}.mt_streams where id <> @tombstones order by id", connection);
+        await using var command = new NpgsqlCommand($"select id from {store.Streams()} where id <> @tombstones order by id", connection);
         command.Parameters.AddWithValue("tombstones", Tombstone.StreamId);
         var ids = new List<Guid>();
         await using var reader = await command.ExecuteReaderAsync(ct);

@@ -194,12 +194,13 @@ public static class DefendantEndpoints
     /// </summary>
     private static async Task<DefendantProfile?> FoldAsync(IQuerySession session, Guid defendantId, TimeTravel travel, CancellationToken ct)
     {
-        var cases = await session.QueryAsync<Guid>(
-            $"select distinct stream_id from {StoreConfiguration.Schema}.mt_events where type = 'defendant_identified' and data ->> 'defendantId' = ?",
-            ct, defendantId.ToString());
-        if (cases.Count == 0) return null;
+        // The write model's entry rows keep retracted identifications too: a past may hold them.
+        var streams = (await session.Query<CaseEntry>()
+            .Where(x => x.EntryId == defendantId && x.Kind == EntryKind.Defendant)
+            .Select(x => x.CaseId)
+            .ToListAsync(ct)).Distinct().ToArray();
+        if (streams.Length == 0) return null;
 
-        var streams = cases.ToArray();
         var query = session.Events.QueryAllRawEvents().Where(x => x.StreamId.IsOneOf(streams));
         if (travel.Version is { } sequence) query = query.Where(x => x.Sequence <= sequence);
         if (travel.KnownAt is { } knownAt) query = query.Where(x => x.Timestamp <= knownAt);

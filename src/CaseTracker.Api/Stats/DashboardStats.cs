@@ -238,10 +238,7 @@ public static class GetStatsEndpoint
     {
         if (hidden.Count == 0) return await session.Query<DefendantProfile>().CountAsync(ct);
 
-        var counted = await session.QueryAsync<long>(
-            $"select count(*) from {StoreConfiguration.Schema}.mt_doc_defendantprofile p " +
-            "where exists (select 1 from jsonb_array_elements(p.data -> 'cases') c where not ((c ->> 'caseId')::uuid = any(?)))",
-            ct, hidden.ToArray());
-        return counted.Single();
+        var hiddenCases = hidden.ToArray();
+        return await session.Query<DefendantProfile>().Where(p => p.Cases.Any(c => !c.CaseId.IsOneOf(hiddenCases))).CountAsync(ct);
     }
 }
