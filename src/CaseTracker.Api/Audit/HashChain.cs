@@ -20,7 +20,7 @@ public sealed record Recording(
 }
 
 /// <summary>
-/// The tamper-evident chain of a case stream (CONTRACT §5): each event's hash is SHA-256 over its
+/// The tamper-evident chain of a case stream (docs/audit.md): each event's hash is SHA-256 over its
 /// predecessor's hash and a canonical form of the event, so changing, removing or reordering any
 /// stored event breaks every hash after it. The canonical form is computed from JSON text, so the
 /// same function serves the append (from the serialized event) and the check (from the stored row).

@@ -1,6 +1,6 @@
 namespace CaseTracker.Api.Auth;
 
-/// <summary>The roles of CONTRACT §2, as carried in the token's <c>role</c> claim.</summary>
+/// <summary>The roles of docs/security.md, as carried in the token's <c>role</c> claim.</summary>
 public static class Roles
 {
     public const string Officer = "officer";

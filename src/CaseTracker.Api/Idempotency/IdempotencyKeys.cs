@@ -14,7 +14,7 @@ namespace CaseTracker.Api.Idempotency;
 public sealed record PendingIdempotency(string Key, string RequestHash);
 
 /// <summary>
-/// <c>Idempotency-Key</c> on commands (CONTRACT §3): the same user, key and request answer the
+/// <c>Idempotency-Key</c> on commands: the same user, key and request answer the
 /// first response again and append nothing; the same key with another request is a 422.
 /// </summary>
 public sealed class IdempotencyKeys(RequestDelegate next)

@@ -28,7 +28,7 @@ public static class StoreConfiguration
         opts.DatabaseSchemaName = Schema;
         opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
 
-        // Who, on whose behalf and in which request: recorded on every event (CONTRACT §2).
+        // Who, on whose behalf and in which request: recorded on every event (README: Security).
         opts.Events.MetadataConfig.HeadersEnabled = true;
         opts.Events.MetadataConfig.CorrelationIdEnabled = true;
         opts.Events.MetadataConfig.CausationIdEnabled = true;

@@ -11,14 +11,14 @@ using Xunit;
 namespace CaseTracker.Tests.Security;
 
 /// <summary>
-/// Every route the application maps, found from its endpoint data sources, against CONTRACT §2.
+/// Every route the application maps, found from its endpoint data sources, against the roles table of docs/security.md.
 /// A new /api endpoint without a policy, or with the wrong one, fails here.
 /// </summary>
 public class authorization_matrix(AppFixture fixture) : IntegrationContext(fixture)
 {
     private static readonly string[] Everyone = [Roles.Officer, Roles.Auditor, Roles.Analyst, Roles.Admin];
 
-    /// <summary>CONTRACT §2: officers post; auditors and admins read history and audit; every role reads projections.</summary>
+    /// <summary>Officers post; auditors and admins read history and audit; every role reads projections.</summary>
     private static string[] Allowed(string method, string pattern) => method switch
     {
         "POST" => [Roles.Officer],

@@ -5,7 +5,7 @@ using Testcontainers.PostgreSql;
 namespace CaseTracker.Tests.Support;
 
 /// <summary>
-/// One PostgreSQL server for the whole test run (CONTRACT §1): the server named by
+/// One PostgreSQL server for the whole test run: the server named by
 /// CASETRACKER_TEST_DB; else a Testcontainers PostgreSQL when a Docker engine answers; else a
 /// throwaway cluster from this machine's PostgreSQL binaries. Each host gets its own database on it.
 /// </summary>
