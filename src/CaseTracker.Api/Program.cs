@@ -8,6 +8,8 @@ using Wolverine.Http;
 
 // stdout belongs to the CLI verbs (token prints only the token); JasperFx's chatter goes to stderr.
 CommandLine.KeepStdoutForResults();
+if (TokenCommand.IsRequested(args)) return TokenCommand.Run(args);
+
 var builder = WebApplication.CreateBuilder(args);
 builder.Logging.AddCaseTrackerLogging(builder.Environment);
 
