@@ -4,9 +4,11 @@ namespace CaseTracker.Api.Operations;
 /// Wolverine logs a request body it cannot read as an error, with the JsonException's stack trace,
 /// under the category of the command type. The caller already has a 400 saying what is wrong; for
 /// the operator it is a client's mistake, not a failure of the service, so it is kept at debug
-/// level and without the trace. Every other message passes through unchanged.
+/// level and without the trace. Every other message passes through unchanged. The exception, whose
+/// JSON path names the field at fault, is handed to the request for its problem document: this is
+/// the only place Wolverine shows it.
 /// </summary>
-public sealed class ClientErrorsAreNotFailures<T>(ILoggerFactory factory) : ILogger<T>
+public sealed class ClientErrorsAreNotFailures<T>(ILoggerFactory factory, IServiceProvider services) : ILogger<T>
 {
     private const string UnreadableBody = "Error trying to deserialize JSON from incoming HTTP body";
 
@@ -18,8 +20,9 @@ public sealed class ClientErrorsAreNotFailures<T>(ILoggerFactory factory) : ILog
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
-        if (logLevel >= LogLevel.Warning && exception is System.Text.Json.JsonException && IsUnreadableBody(state))
+        if (logLevel >= LogLevel.Warning && exception is System.Text.Json.JsonException json && IsUnreadableBody(state))
         {
+            services.GetService<IHttpContextAccessor>()?.HttpContext?.Features.Set(new Http.UnreadableBodyFeature(json));
             _inner.Log(LogLevel.Debug, eventId, state, null, (s, _) => $"{formatter(s, null)}: {exception.Message}");
             return;
         }
