@@ -72,3 +72,25 @@ provision_postgres() {
     || as_pg "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres casetracker
   echo "Host=127.0.0.1;Port=$port;Database=casetracker;Username=postgres"
 }
+
+# The PostgreSQL provision_postgres starts, when it is running: the compose service or the local cluster.
+postgres_running() {
+  if docker_answers; then
+    [ -n "$(docker compose ps --status running -q postgres 2>/dev/null)" ]
+    return
+  fi
+  local bin data="$root/.data/pg"
+  bin="$(pg_bin)" || return 1
+  [ -f "$data/PG_VERSION" ] && as_pg "$bin/pg_ctl" -D "$(readlink -f "$data")" status >/dev/null 2>&1
+}
+
+stop_postgres() {
+  if docker_answers; then
+    echo "==> stopping the PostgreSQL compose service" >&2
+    docker compose stop postgres >&2
+    return
+  fi
+  postgres_running || return 0
+  echo "==> stopping the local PostgreSQL cluster" >&2
+  as_pg "$(pg_bin)/pg_ctl" -D "$(readlink -f "$root/.data/pg")" -m fast -w stop >/dev/null
+}

@@ -9,8 +9,12 @@ using Wolverine.Http;
 
 // stdout belongs to the CLI verbs (token prints only the token); JasperFx's chatter goes to stderr.
 CommandLine.KeepStdoutForResults();
+if (TokenCommand.IsRequested(args)) return TokenCommand.Run(args);
+
 var builder = WebApplication.CreateBuilder(args);
 builder.Logging.AddCaseTrackerLogging(builder.Environment);
+// A verb that serves for a moment (seed, on a loopback port) has no listening address worth telling.
+if (CommandLine.IsVerb(args)) builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
 
 builder.Services.AddCaseTrackerStorage();
 builder.Host.UseWolverine(opts => opts.ConfigureCaseTracker(builder.Configuration));

@@ -41,6 +41,11 @@ public static class TokenClaims
 
             return Task.CompletedTask;
         },
+        OnAuthenticationFailed = context =>
+        {
+            context.HttpContext.Features.Set(new Http.TokenFailureFeature(context.Exception));
+            return Task.CompletedTask;
+        },
         OnChallenge = async context =>
         {
             if (context.AuthenticateFailure is not UnacceptableTokenException refused) return;

@@ -23,7 +23,7 @@ public sealed class TokenSettings
         if (string.IsNullOrWhiteSpace(key))
         {
             throw new InvalidOperationException(
-                "Auth:SigningKey is not set. Set it (env Auth__SigningKey) to a secret of at least 32 bytes.");
+                "Auth:SigningKey is not set: set it (env Auth__SigningKey) to a secret of at least 32 bytes, or run in the Development environment (ASPNETCORE_ENVIRONMENT=Development, as ops/run and ops/ct do), which signs with its fixed development key.");
         }
 
         if (Encoding.UTF8.GetByteCount(key) < 32)

@@ -8,7 +8,8 @@ public static class HttpSetup
 {
     public static IServiceCollection AddCaseTrackerHttp(this IServiceCollection services)
     {
-        services.AddProblemDetails();
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemShaping.Shape);
+        services.AddHttpContextAccessor();
         services.AddExceptionHandler<ExceptionProblems>();
         services.ConfigureHttpJsonOptions(options => JsonSetup.Configure(options.SerializerOptions));
         services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
@@ -26,6 +27,15 @@ public static class HttpSetup
     /// </summary>
     public static void UseCaseTrackerHttp(this WebApplication app)
     {
+        // HEAD is GET without the body (RFC 9110 §9.3.2), but the docs and OpenAPI endpoints are
+        // mapped for GET only, so a HEAD fell through to the fallback policy's 401. Public pages are
+        // routed as GET; Kestrel still sends no body for a HEAD request.
+        app.Use((http, next) =>
+        {
+            if (HttpMethods.IsHead(http.Request.Method) && !http.Request.Path.StartsWithSegments("/api")) http.Request.Method = HttpMethods.Get;
+            return next(http);
+        });
+        app.UseRouting();
         app.UseMiddleware<SecurityHeaders>();
         if (!app.Environment.IsDevelopment()) app.UseHsts();
         app.UseExceptionHandler();

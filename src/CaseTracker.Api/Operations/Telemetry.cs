@@ -5,6 +5,7 @@ using CaseTracker.Api.Storage;
 using Marten;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -35,7 +36,33 @@ public static class Telemetry
 
         // stdout belongs to the CLI verbs (token prints only the token).
         logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+
+        // Set in code rather than in an appsettings file so that every environment, the CLI verbs, the
+        // tests and a published build start quiet alike; inserted ahead of the rules read from
+        // configuration, so Logging__LogLevel__Marten=Information (say) still turns one back on.
+        logging.Services.Configure<LoggerFilterOptions>(options =>
+        {
+            foreach (var (category, level) in QuietCategories.Reverse()) options.Rules.Insert(0, new LoggerFilterRule(null, category, level, null));
+        });
+        logging.Services.Replace(ServiceDescriptor.Singleton(typeof(ILogger<>), typeof(ClientErrorsAreNotFailures<>)));
     }
+
+    /// <summary>
+    /// Categories whose information lines are detail for someone debugging them: Marten's and
+    /// Wolverine's schema SQL, discovery and agent start-up (thousands of lines on a first start),
+    /// and ASP.NET Core's four lines per request (the correlation id and metrics already cover a
+    /// request). Wolverine warns that it found no message handlers: CaseTracker has none by design,
+    /// its commands arrive over HTTP.
+    /// </summary>
+    private static readonly (string Category, LogLevel Level)[] QuietCategories =
+    [
+        ("Marten", LogLevel.Warning),
+        ("Weasel", LogLevel.Warning),
+        ("JasperFx", LogLevel.Warning),
+        ("Wolverine", LogLevel.Warning),
+        ("Wolverine.Configuration.HandlerDiscovery", LogLevel.Error),
+        ("Microsoft.AspNetCore", LogLevel.Warning),
+    ];
 
     public static IServiceCollection AddCaseTrackerTelemetry(this IServiceCollection services)
     {

@@ -12,7 +12,7 @@ namespace CaseTracker.Tests.Reliability;
 /// <summary>
 /// Thousands of mutated commands — wrong types, missing and extra fields, huge numbers, NaN,
 /// negative amounts, bad dates, odd unicode, deep nesting, truncated JSON, stale versions, reused
-/// keys — are refused with a 4xx and never append anything.
+/// keys — are refused with a 4xx that says what to fix, and never append anything.
 /// </summary>
 public class hostile_input(AppFixture fixture) : IntegrationContext(fixture)
 {
@@ -106,6 +106,7 @@ public class hostile_input(AppFixture fixture) : IntegrationContext(fixture)
 
     private static string Truncate(Random random, string json) => json[..random.Next(1, json.Length - 1)];
 
+    /// <summary>Every refusal is a problem document that tells the caller what to fix, in their terms.</summary>
     private async Task<int> Send(string url, string payload, Dictionary<string, string> headers)
     {
         var result = await Host.Scenario(x =>
@@ -116,7 +117,17 @@ public class hostile_input(AppFixture fixture) : IntegrationContext(fixture)
             foreach (var (name, value) in headers) x.WithRequestHeader(name, value);
             x.IgnoreStatusCode();
         });
-        return result.Context.Response.StatusCode;
+        var status = result.Context.Response.StatusCode;
+        if (status is >= 400 and < 500)
+        {
+            var problem = JsonNode.Parse(result.ReadAsText())!.AsObject();
+            var said = $"{url} with {payload[..Math.Min(300, payload.Length)]} answered {problem.ToJsonString()}";
+            problem["type"]?.GetValue<string>().ShouldStartWith("https://tools.ietf.org/html/", customMessage: said);
+            problem["detail"]?.GetValue<string>().ShouldNotBeNullOrWhiteSpace(said);
+            problem["detail"]!.GetValue<string>().ShouldNotMatch(@"\b(System|CaseTracker|Microsoft)\.[A-Z]", said);
+        }
+
+        return status;
     }
 
     private async Task<long> EventCount()
