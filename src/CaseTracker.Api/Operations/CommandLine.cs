@@ -29,7 +29,7 @@ public static partial class CommandLine
     public static bool IsVerb(string[] args) => args is [var first, ..] && !first.StartsWith('-') && first != "run";
 
     /// <summary>
-    /// CONTRACT §1 spells the rebuild <c>projections --rebuild</c>; Marten's verb takes the action as
+    /// The README spells the rebuild <c>projections --rebuild</c>; Marten's verb takes the action as
     /// an argument (<c>projections rebuild</c>). Both are accepted.
     /// </summary>
     public static string[] Normalise(string[] args) =>

@@ -31,7 +31,7 @@ public static class Health
                 await using var connection = store.Storage.Database.CreateConnection();
                 await connection.OpenAsync(timeout.Token);
                 await using var command = new NpgsqlCommand("select to_regclass(@table) is not null", connection);
-                command.Parameters.AddWithValue("table", $"{StoreConfiguration.Schema}.mt_events");
+                command.Parameters.AddWithValue("table", store.Events());
                 var applied = (bool)(await command.ExecuteScalarAsync(timeout.Token))!;
                 return applied ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("schema not applied");
             }

@@ -275,8 +275,8 @@ public sealed class ProjectionLagProbe(IDocumentStore store, CaseTrackerMetrics 
         await using var connection = store.Storage.Database.CreateConnection();
         await connection.OpenAsync(ct);
         await using var command = new NpgsqlCommand(
-            $"select p.name, greatest(0, (select coalesce(max(seq_id), 0) from {StoreConfiguration.Schema}.mt_events) - p.last_seq_id) " +
-            $"from {StoreConfiguration.Schema}.mt_event_progression p where p.name not like 'HighWater%'", connection);
+            $"select p.name, greatest(0, (select coalesce(max(seq_id), 0) from {store.Events()}) - p.last_seq_id) " +
+            $"from {store.EventProgression()} p where p.name not like 'HighWater%'", connection);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
