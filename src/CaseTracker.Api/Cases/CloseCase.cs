@@ -18,6 +18,7 @@ public static class CloseCaseEndpoint
 
     public static ProblemDetails Before(Case current, HttpContext http) => CaseWriteRules.Check(current, http);
 
+    /// <summary>Closes the case; nothing more can be recorded on it.</summary>
     [WolverinePost("/api/cases/{caseId:guid}/closure")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(CloseCase command, [WriteCase] Case current)

@@ -21,6 +21,7 @@ public static class ReceiveTipEndpoint
 
     public static ProblemDetails Before(Case current, HttpContext http) => CaseWriteRules.Check(current, http);
 
+    /// <summary>Records a tip received from another agency.</summary>
     [WolverinePost("/api/cases/{caseId:guid}/tips")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(ReceiveTip command, [WriteCase] Case current)

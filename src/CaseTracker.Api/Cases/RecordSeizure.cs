@@ -22,6 +22,7 @@ public static class RecordSeizureEndpoint
 
     public static ProblemDetails Before(Case current, HttpContext http) => CaseWriteRules.Check(current, http);
 
+    /// <summary>Records drugs seized, by substance, quantity and unit.</summary>
     [WolverinePost("/api/cases/{caseId:guid}/seizures")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(RecordSeizure command, [WriteCase] Case current)

@@ -38,6 +38,7 @@ public static class RecordVerdictEndpoint
                 : null;
         });
 
+    /// <summary>Records a court's verdict on one charge.</summary>
     [WolverinePost("/api/cases/{caseId:guid}/verdicts")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(RecordVerdict command, [WriteCase] Case current)

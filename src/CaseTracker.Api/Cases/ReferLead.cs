@@ -21,6 +21,7 @@ public static class ReferLeadEndpoint
 
     public static ProblemDetails Before(Case current, HttpContext http) => CaseWriteRules.Check(current, http);
 
+    /// <summary>Refers a lead to an agency in another jurisdiction.</summary>
     [WolverinePost("/api/cases/{caseId:guid}/referrals")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(ReferLead command, [WriteCase] Case current)

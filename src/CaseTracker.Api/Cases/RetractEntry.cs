@@ -37,6 +37,7 @@ public static class RetractEntryEndpoint
                 : null;
         });
 
+    /// <summary>Withdraws an entry recorded in error; the history keeps it, struck through.</summary>
     [WolverinePost("/api/cases/{caseId:guid}/retractions")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(
