@@ -29,10 +29,11 @@ public static class CaseHistoryEndpoint
     public const int DefaultLimit = 500;
     public const int MaxLimit = 1000;
 
-    /// <summary>
+    /// <summary>Reads the case's history: each event with its actor, times and hash.</summary>
+    /// <remarks>
     /// The case's events oldest first, from <paramref name="fromVersion"/>. Longer histories are
     /// paged: a <c>Link: rel="next"</c> header names the next page.
-    /// </summary>
+    /// </remarks>
     [WolverineGet("/api/cases/{caseId:guid}/events")]
     [Authorize(Policy = Policies.ReadHistory)]
     [ProducesResponseType<HistoryEntry[]>(StatusCodes.Status200OK)]

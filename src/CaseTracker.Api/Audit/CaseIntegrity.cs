@@ -75,6 +75,7 @@ public sealed class CaseIntegrity(IDocumentStore store, AuditKey key)
 
 public static class CaseIntegrityEndpoint
 {
+    /// <summary>Recomputes the case's hash chain and checks each signature.</summary>
     [WolverineGet("/api/cases/{caseId:guid}/integrity")]
     [Authorize(Policy = Policies.ReadHistory)]
     [ProducesResponseType<IntegrityReport>(StatusCodes.Status200OK)]

@@ -114,19 +114,21 @@ public sealed class Checkpoints(IDocumentStore store, ExportKey key, TimeProvide
 
 public static class CheckpointEndpoints
 {
-    /// <summary>
+    /// <summary>Takes a signed checkpoint of every case's history.</summary>
+    /// <remarks>
     /// A signed statement of every stream's head (version and hash) now. Keep it where the
     /// database's owner cannot rewrite it; <c>audit verify --checkpoint FILE</c> later reports
     /// every stream shorter than, or different from, what it states.
-    /// </summary>
-    [WolverineGet("/api/audit/checkpoint")]
+    /// </remarks>
+    [WolverineGet("/api/audit/checkpoint", OperationId = "TakeCheckpoint")]
     [Authorize(Policy = Policies.ReadHistory)]
     [ProducesResponseType<JsonObject>(StatusCodes.Status200OK)]
     public static async Task<IResult> Get(Checkpoints checkpoints, CancellationToken ct) =>
         Results.Json(await checkpoints.TakeAsync(ct));
 
-    /// <summary>The public key that verifies checkpoints, as SubjectPublicKeyInfo PEM; no token needed.</summary>
-    [WolverineGet("/.well-known/casetracker-export-key")]
+    /// <summary>The public key that verifies checkpoints.</summary>
+    /// <remarks>SubjectPublicKeyInfo PEM; no token needed.</remarks>
+    [WolverineGet("/.well-known/casetracker-export-key", OperationId = "GetExportKey")]
     [AllowAnonymous]
     [Produces("application/x-pem-file")]
     public static IResult PublicKey(ExportKey key) => Results.Text(key.PublicKeyPem, "application/x-pem-file");

@@ -99,10 +99,11 @@ public record ReadRecordPage(int Page, int PageSize, long Total, IReadOnlyList<R
 
 public static class ReadRecordsEndpoint
 {
-    /// <summary>
+    /// <summary>Lists who read what, and when.</summary>
+    /// <remarks>
     /// Who read what, newest first, filtered by user, case or defendant; a case or defendant
     /// filter also finds the lists and searches that showed it.
-    /// </summary>
+    /// </remarks>
     [WolverineGet("/api/audit/reads")]
     [Authorize(Policy = Policies.ReadHistory)]
     [ProducesResponseType<ReadRecordPage>(StatusCodes.Status200OK)]

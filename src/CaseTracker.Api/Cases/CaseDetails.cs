@@ -240,11 +240,12 @@ public static class DefendantStatus
 
 public static class GetCaseEndpoint
 {
-    /// <summary>
+    /// <summary>Reads a case as it stands, or (auditors) as it stood.</summary>
+    /// <remarks>
     /// The current case, or with exactly one of <paramref name="version"/>, <paramref name="knownAt"/>
     /// (recording time) or <paramref name="asOf"/> (business time) the case folded from its events
     /// up to that bound. Time travel is for auditors: it never reads the stored document.
-    /// </summary>
+    /// </remarks>
     [WolverineGet("/api/cases/{caseId:guid}")]
     [Authorize(Policy = Policies.ReadCases)]
     [ProducesResponseType<CaseDetails>(StatusCodes.Status200OK)]

@@ -19,6 +19,7 @@ public static class ListCasesEndpoint
 {
     public const int MaxPageSize = Paging.MaxSize;
 
+    /// <summary>Lists the cases this reader may see, newest first, by status or reference.</summary>
     [WolverineGet("/api/cases")]
     [Authorize(Policy = Policies.ReadCases)]
     [ProducesResponseType<CasePage>(StatusCodes.Status200OK)]

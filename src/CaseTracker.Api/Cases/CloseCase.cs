@@ -16,6 +16,7 @@ public static class CloseCaseEndpoint
         .Text("disposition", command.Disposition, Validation.MaxText)
         .Result;
 
+    /// <summary>Closes the case; nothing more can be recorded on it.</summary>
     [WolverinePost("/api/cases/{caseId:guid}/closure")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(CloseCase command, [WriteCase] Case current)

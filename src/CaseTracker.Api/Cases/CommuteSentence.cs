@@ -27,6 +27,7 @@ public static class CommuteSentenceEndpoint
             ? Problems.NotFound($"No sentence {sentenceId} stands in this case.")
             : WolverineContinue.NoProblems;
 
+    /// <summary>Records that a sentence was commuted to another.</summary>
     [WolverinePost("/api/cases/{caseId:guid}/sentences/{sentenceId:guid}/commutations")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(

@@ -21,6 +21,7 @@ public static class FileChargeEndpoint
     public static ProblemDetails Before(FileCharge command, Case current) =>
         CaseWriteRules.Identified(current, command.DefendantId).OrContinue();
 
+    /// <summary>Files a charge against a defendant identified in the case.</summary>
     [WolverinePost("/api/cases/{caseId:guid}/charges")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(FileCharge command, [WriteCase] Case current)

@@ -22,6 +22,7 @@ public static class HandSentenceEndpoint
     public static ProblemDetails Before(HandSentence command, Case current) =>
         CaseWriteRules.Identified(current, command.DefendantId).OrContinue();
 
+    /// <summary>Records the sentence handed to a defendant.</summary>
     [WolverinePost("/api/cases/{caseId:guid}/sentences")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(HandSentence command, [WriteCase] Case current)

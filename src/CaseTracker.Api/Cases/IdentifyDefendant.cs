@@ -9,8 +9,8 @@ using Wolverine.Marten;
 namespace CaseTracker.Api.Cases;
 
 /// <summary>
-/// Names a person in the case: a new person by <see cref="Name"/>, or someone already identified in
-/// another case by <see cref="DefendantId"/>, so that both cases point at one person.
+/// Names a person in the case: a new person by <c>name</c>, or someone already identified in
+/// another case by <c>defendantId</c>, so that both cases point at one person.
 /// </summary>
 public record IdentifyDefendant(
     string? Name,
@@ -62,6 +62,7 @@ public static class IdentifyDefendantEndpoint
             _ => WolverineContinue.NoProblems
         };
 
+    /// <summary>Identifies a person in the case: someone new by name, or someone known from another case by id.</summary>
     [WolverinePost("/api/cases/{caseId:guid}/defendants")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(

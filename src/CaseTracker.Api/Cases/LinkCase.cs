@@ -36,6 +36,7 @@ public static class LinkCaseEndpoint
             : WolverineContinue.NoProblems;
     }
 
+    /// <summary>Links the case to another case.</summary>
     [WolverinePost("/api/cases/{caseId:guid}/links")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(LinkCase command, [WriteCase] Case current, TimeProvider clock)

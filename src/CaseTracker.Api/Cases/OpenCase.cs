@@ -50,6 +50,7 @@ public static partial class OpenCaseEndpoint
         };
     }
 
+    /// <summary>Opens a case under a reference of its own.</summary>
     [WolverinePost("/api/cases")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, IStartStream) Post(OpenCase command)

@@ -19,6 +19,7 @@ public static class ReceiveTipEndpoint
         .Text("channel", command.Channel, required: false)
         .Result;
 
+    /// <summary>Records a tip received from another agency.</summary>
     [WolverinePost("/api/cases/{caseId:guid}/tips")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(ReceiveTip command, [WriteCase] Case current)

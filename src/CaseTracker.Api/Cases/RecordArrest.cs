@@ -21,6 +21,7 @@ public static class RecordArrestEndpoint
     public static ProblemDetails Before(RecordArrest command, Case current) =>
         CaseWriteRules.Identified(current, command.DefendantId).OrContinue();
 
+    /// <summary>Records the arrest of a defendant identified in the case.</summary>
     [WolverinePost("/api/cases/{caseId:guid}/arrests")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(RecordArrest command, [WriteCase] Case current)

@@ -20,6 +20,7 @@ public static class RecordSeizureEndpoint
         .Text("evidenceRef", command.EvidenceRef, required: false)
         .Result;
 
+    /// <summary>Records drugs seized, by substance, quantity and unit.</summary>
     [WolverinePost("/api/cases/{caseId:guid}/seizures")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(RecordSeizure command, [WriteCase] Case current)

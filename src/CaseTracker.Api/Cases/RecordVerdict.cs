@@ -37,6 +37,7 @@ public static class RecordVerdictEndpoint
             : WolverineContinue.NoProblems;
     }
 
+    /// <summary>Records a court's verdict on one charge.</summary>
     [WolverinePost("/api/cases/{caseId:guid}/verdicts")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(RecordVerdict command, [WriteCase] Case current)

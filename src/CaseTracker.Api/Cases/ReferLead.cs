@@ -19,6 +19,7 @@ public static class ReferLeadEndpoint
         .Text("summary", command.Summary, Validation.MaxText)
         .Result;
 
+    /// <summary>Refers a lead to an agency in another jurisdiction.</summary>
     [WolverinePost("/api/cases/{caseId:guid}/referrals")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(ReferLead command, [WriteCase] Case current)

@@ -30,6 +30,7 @@ public static class ReportReferralOutcomeEndpoint
             ? Problems.NotFound($"No referral {referralId} stands in this case.")
             : WolverineContinue.NoProblems;
 
+    /// <summary>Records what an agency reports back about a referred lead.</summary>
     [WolverinePost("/api/cases/{caseId:guid}/referrals/{referralId:guid}/outcomes")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(ReportReferralOutcome command, Guid referralId, [WriteCase] Case current)

@@ -24,6 +24,7 @@ public static class RestrictCaseEndpoint
             ? Problems.Conflict("The case is already restricted.")
             : WolverineContinue.NoProblems);
 
+    /// <summary>Restricts the case to officers of its own agencies (need-to-know).</summary>
     [WolverinePost("/api/cases/{caseId:guid}/restriction")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(RestrictCase command, [WriteCase] Case current, TimeProvider clock)
@@ -52,6 +53,7 @@ public static class LiftRestrictionEndpoint
             ? WolverineContinue.NoProblems
             : Problems.Conflict("The case is not restricted."));
 
+    /// <summary>Lifts the restriction: every reader may see the case again.</summary>
     [WolverinePost("/api/cases/{caseId:guid}/restriction/lifting")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(RestrictCase command, [WriteCase] Case current, TimeProvider clock)

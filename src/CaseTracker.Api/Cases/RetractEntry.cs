@@ -36,6 +36,7 @@ public static class RetractEntryEndpoint
             : WolverineContinue.NoProblems;
     }
 
+    /// <summary>Withdraws an entry recorded in error; the history keeps it, struck through.</summary>
     [WolverinePost("/api/cases/{caseId:guid}/retractions")]
     [Authorize(Policy = Policies.Record)]
     public static (CommandAccepted, Events) Post(

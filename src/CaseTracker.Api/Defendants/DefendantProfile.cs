@@ -164,12 +164,13 @@ public record DefendantPage(int Page, int PageSize, long Total, IReadOnlyList<De
 
 public static class DefendantEndpoints
 {
-    /// <summary>
+    /// <summary>Reads one person across the cases this reader may see.</summary>
+    /// <remarks>
     /// The person's current profile, or (for auditors) the profile folded from the events up to one
     /// bound: <paramref name="version"/> is the global event sequence, <paramref name="knownAt"/> the
     /// recording time and <paramref name="asOf"/> the business time.
-    /// </summary>
-    [WolverineGet("/api/defendants/{defendantId:guid}")]
+    /// </remarks>
+    [WolverineGet("/api/defendants/{defendantId:guid}", OperationId = "GetDefendant")]
     [Authorize(Policy = Policies.ReadCases)]
     [ProducesResponseType<DefendantProfile>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
@@ -212,8 +213,9 @@ public static class DefendantEndpoints
             .Aggregate<IEvent, DefendantProfile?>(null, (profile, e) => projection.Evolve(profile, defendantId, e));
     }
 
-    /// <summary>Names and aliases containing <paramref name="name"/>, case-insensitively, through an n-gram index.</summary>
-    [WolverineGet("/api/defendants")]
+    /// <summary>Searches people by name or alias.</summary>
+    /// <remarks>Names and aliases containing <paramref name="name"/>, case-insensitively, through an n-gram index.</remarks>
+    [WolverineGet("/api/defendants", OperationId = "SearchDefendants")]
     [Authorize(Policy = Policies.ReadCases)]
     [ProducesResponseType<DefendantPage>(StatusCodes.Status200OK)]
     public static async Task<IResult> Search(string? name, int? page, int? pageSize, IQuerySession session, HttpContext http, CancellationToken ct)

@@ -73,7 +73,7 @@ public class SeedCommand : JasperFxAsyncCommand<SeedInput>
     /// seeds/ at the repository root, found from the working directory upwards; or, in a published
     /// image, beside the application.
     /// </summary>
-    private static string? FindSeedsFolder()
+    internal static string? FindSeedsFolder()
     {
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
         {

@@ -213,13 +213,14 @@ public record StatsView(
 
 public static class GetStatsEndpoint
 {
+    /// <summary>Reads the dashboard totals.</summary>
+    /// <remarks>
+    /// The shared totals, plus the restricted cases this reader may see (all of them for auditors),
+    /// counted from their events; restricted cases of other agencies stay out of every figure.
+    /// </remarks>
     [WolverineGet("/api/stats")]
     [Authorize(Policy = Policies.ReadCases)]
     [ProducesResponseType<StatsView>(StatusCodes.Status200OK)]
-    /// <summary>
-    /// The shared totals, plus the restricted cases this reader may see (all of them for auditors),
-    /// counted from their events; restricted cases of other agencies stay out of every figure.
-    /// </summary>
     public static async Task<StatsView> Get(IQuerySession session, HttpContext http, CancellationToken ct)
     {
         var totals = await session.LoadAsync<DashboardStats>(DashboardStats.AllCases, ct) ?? new DashboardStats();

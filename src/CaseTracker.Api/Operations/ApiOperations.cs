@@ -1,0 +1,191 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using CaseTracker.Api.Cases;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+using Wolverine.Http;
+using Wolverine.Marten;
+
+namespace CaseTracker.Api.Operations;
+
+/// <summary>
+/// Describes each Wolverine endpoint from what the server does with it, so that no endpoint has
+/// to repeat the same attributes: who may call it, what it answers on success, and every refusal
+/// the middleware in front of it can give.
+/// </summary>
+public static partial class ApiOperations
+{
+    public const string Bearer = "bearer";
+    public const string ProblemSchema = "ProblemDetails";
+    public const string ValidationProblemSchema = "ValidationProblemDetails";
+    public const string InvalidRequest = "The request is not valid (see errors); nothing was recorded.";
+
+    public static async Task Describe(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        if (context.Description.ActionDescriptor is not WolverineActionDescriptor { Chain: var chain }) return;
+        var document = context.Document ?? throw new InvalidOperationException("The operation belongs to no document.");
+        var route = chain.RoutePattern?.RawText ?? "/" + context.Description.RelativePath;
+        var protectedRoute = route.StartsWith("/api/", StringComparison.Ordinal);
+        var isCommand = context.Description.HttpMethod == HttpMethods.Post && chain.RequestType is not null;
+        var hasPathParameters = chain.RoutePattern?.Parameters.Count > 0;
+        var onExistingCase = isCommand && chain.RoutePattern!.Parameters.Any(x => x.Name == "caseId");
+
+        var generatedId = operation.OperationId;
+        operation.OperationId = OperationId(chain);
+        operation.Tags = new HashSet<OpenApiTagReference> { new(ApiDocs.Feature(chain.Method.HandlerType), document) };
+        operation.Summary = Plain(operation.Summary == generatedId ? null : operation.Summary)
+            ?? throw new InvalidOperationException($"{route}: give {chain.Method.HandlerType.Name}.{chain.Method.Method.Name} an XML <summary>.");
+        operation.Description = Plain(operation.Description == generatedId ? null : operation.Description);
+        operation.Security = protectedRoute
+            ? [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Bearer, document)] = [] }]
+            : [];
+
+        operation.Responses ??= [];
+        foreach (var status in operation.Responses.Keys.Where(x => x[0] is '4' or '5').ToList()) operation.Responses.Remove(status);
+
+        if (isCommand)
+        {
+            await Answers(operation, context, chain, ct);
+            Header(operation, "Idempotency-Key",
+                "A key of the client's choosing. Sent again with the same body, it answers the first answer again and records nothing; with another body, 422.");
+            if (SeedExamples.For(route) is { } example && operation.RequestBody?.Content?.TryGetValue("application/json", out var body) == true)
+            {
+                body.Example = example;
+            }
+        }
+
+        if (onExistingCase)
+        {
+            Header(operation, "If-Match",
+                "The case version the command was decided against, as the case's ETag (\"12\"). If the case has moved on: 412, and nothing is recorded.");
+        }
+
+        if (operation.Responses.TryGetValue("304", out var found) && found is OpenApiResponse notModified)
+        {
+            Header(operation, "If-None-Match", "The ETag of the case as last read. If the case is still at that version: 304, without a body.");
+            notModified.Description = "The case is still at the version named by If-None-Match.";
+            AddHeader(notModified, "ETag", "The case's version, quoted.");
+            if (operation.Responses.TryGetValue("200", out var read) && read is OpenApiResponse current) AddHeader(current, "ETag", "The case's version, quoted: send it as If-Match or If-None-Match.");
+        }
+
+        foreach (var media in operation.Responses.Values.SelectMany(x => x.Content ?? new Dictionary<string, OpenApiMediaType>()))
+        {
+            if (!media.Key.Contains("json", StringComparison.Ordinal) && media.Value.Schema is OpenApiSchema { Type: null }) media.Value.Schema = new OpenApiSchema { Type = JsonSchemaType.String };
+        }
+
+        // The query string is checked for text PostgreSQL cannot store before any route is chosen.
+        await Problem(operation, context, 400, InvalidRequest, ValidationProblemSchema, ct);
+        if (protectedRoute) await Refusals(operation, context, isCommand, hasPathParameters, onExistingCase, ct);
+
+        var ordered = operation.Responses.OrderBy(x => x.Key, StringComparer.Ordinal).ToList();
+        operation.Responses.Clear();
+        foreach (var (status, response) in ordered) operation.Responses[status] = response;
+    }
+
+    /// <summary>Every refusal the pipeline in front of the endpoint, or the endpoint itself, can answer.</summary>
+    private static async Task Refusals(
+        OpenApiOperation operation, OpenApiOperationTransformerContext context, bool isCommand, bool hasPathParameters, bool onExistingCase, CancellationToken ct)
+    {
+        await Problem(operation, context, 401, "No valid bearer token was sent.", ct: ct);
+        await Problem(operation, context, 403, "The token's role (or, for time travel and restrictions, the reader) may not do this.", ct: ct);
+        if (hasPathParameters) await Problem(operation, context, 404, "No such case, or one this reader may not see; or no such entry in it.", ct: ct);
+        if (isCommand)
+        {
+            await Problem(operation, context, 409, "The command conflicts with the case as recorded (closed, already done, reference taken); nothing was recorded.", ct: ct);
+            if (onExistingCase) await Problem(operation, context, 412, "If-Match named a version the case has moved on from; nothing was recorded.", ct: ct);
+            await Problem(operation, context, 413, "The body is over the size limit (Limits:MaxBodyBytes).", ct: ct);
+            await Problem(operation, context, 415, "The body is not sent as application/json.", ct: ct);
+            await Problem(operation, context, 422, "The Idempotency-Key was used before with another request; nothing was recorded.", ct: ct);
+        }
+
+        AddHeader(await Problem(operation, context, 429, "This user's request budget for the minute is spent.", ct: ct), "Retry-After", "Seconds to wait before retrying.");
+        AddHeader(await Problem(operation, context, 503, "PostgreSQL could not be reached; nothing was recorded.", ct: ct), "Retry-After", "Seconds to wait before retrying.");
+    }
+
+    /// <summary>
+    /// Every command answers <see cref="CommandAccepted"/>; the one that starts a case's stream
+    /// answers it with 201 and the new case's Location.
+    /// </summary>
+    private static async Task Answers(OpenApiOperation operation, OpenApiOperationTransformerContext context, HttpChain chain, CancellationToken ct)
+    {
+        var accepted = await Component(context, typeof(CommandAccepted), nameof(CommandAccepted), ct);
+        var returned = chain.Method.Method.ReturnType;
+        var opens = returned.IsGenericType && returned.GetGenericArguments().Any(typeof(IStartStream).IsAssignableFrom);
+        var response = new OpenApiResponse
+        {
+            Description = opens
+                ? "The case is opened; Location names it. The body gives its id and version 1."
+                : "Recorded: the case's version after the append and the id of the new entry.",
+            Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = accepted } },
+        };
+        if (opens) AddHeader(response, "Location", "The new case: /api/cases/{caseId}.");
+        operation.Responses![opens ? "201" : "200"] = response;
+    }
+
+    private static async Task<OpenApiResponse> Problem(
+        OpenApiOperation operation, OpenApiOperationTransformerContext context, int status, string description, string schema = ProblemSchema, CancellationToken ct = default)
+    {
+        var type = schema == ValidationProblemSchema ? typeof(HttpValidationProblemDetails) : typeof(ProblemDetails);
+        var response = new OpenApiResponse
+        {
+            Description = description,
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                ["application/problem+json"] = new() { Schema = await Component(context, type, schema, ct) }
+            },
+        };
+        operation.Responses![status.ToString(System.Globalization.CultureInfo.InvariantCulture)] = response;
+        return response;
+    }
+
+    /// <summary>A reference to <paramref name="type"/>'s schema, registered once under <paramref name="name"/>.</summary>
+    private static async Task<IOpenApiSchema> Component(OpenApiOperationTransformerContext context, Type type, string name, CancellationToken ct)
+    {
+        var document = context.Document!;
+        if (document.Components?.Schemas?.ContainsKey(name) != true)
+        {
+            document.AddComponent(name, await context.GetOrCreateSchemaAsync(type, null, ct));
+        }
+
+        return new OpenApiSchemaReference(name, document);
+    }
+
+    private static void Header(OpenApiOperation operation, string name, string description)
+    {
+        operation.Parameters ??= [];
+        operation.Parameters.Add(new OpenApiParameter
+        {
+            Name = name,
+            In = ParameterLocation.Header,
+            Required = false,
+            Description = description,
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+        });
+    }
+
+    private static void AddHeader(OpenApiResponse response, string name, string description)
+    {
+        response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+        response.Headers[name] = new OpenApiHeader { Description = description, Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
+    }
+
+    /// <summary>
+    /// The endpoint class names the operation (RecordArrestEndpoint: RecordArrest), which client
+    /// generators turn into method names; a class holding several endpoints names each in its route attribute.
+    /// </summary>
+    private static string OperationId(HttpChain chain)
+    {
+        var type = chain.Method.HandlerType.Name;
+        if (chain.Method.Method.GetCustomAttribute<WolverineHttpMethodAttribute>()?.OperationId is { Length: > 0 } named) return named;
+        if (type.EndsWith("Endpoint", StringComparison.Ordinal)) return type[..^"Endpoint".Length];
+        throw new InvalidOperationException($"{type}.{chain.Method.Method.Name} shares its class: name it with OperationId on its route attribute.");
+    }
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Spaces();
+
+    /// <summary>XML comments arrive wrapped as written; the description reads as plain lines.</summary>
+    private static string? Plain(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? null : Spaces().Replace(text, " ").Trim();
+}
