@@ -100,12 +100,17 @@ public class every_kind_of_fact
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public void a_fact_about_a_person_reaches_their_profile(string kind)
+    public void a_fact_about_a_person_reaches_their_profile_and_has_a_place_there(string kind)
     {
         var sample = Sample(kind);
         var person = sample.GetType().GetProperty("DefendantId")?.GetValue(sample) as Guid?;
 
         DefendantProfileProjection.Concerning(sample).ShouldBe(person);
+        if (person is not { } id) return;
+
+        var projection = new DefendantProfileProjection();
+        var profile = projection.Evolve(null, id, Wrap(Before[1], 2));
+        Should.NotThrow(() => projection.Evolve(profile, id, Wrap(sample, Before.Length + 1)), "the profile places every fact about a person");
     }
 
     [Theory]
