@@ -98,7 +98,8 @@ public static class PostgresServer
         public static async Task<LocalCluster> Start(bool durable = false)
         {
             var bin = FindBinaries();
-            var root = Path.Combine(Path.GetTempPath(), $"casetracker-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+            StopOrphans(bin);
+            var root = Path.Combine(Path.GetTempPath(), $"{Prefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
             Directory.CreateDirectory(root);
             var port = Ports.Free();
             var cluster = new LocalCluster(bin, root, port, durable);
@@ -110,6 +111,47 @@ public static class PostgresServer
             await using var connection = new NpgsqlConnection(cluster.ConnectionString);
             await connection.OpenAsync();
             return cluster;
+        }
+
+        private const string Prefix = "casetracker-pg-";
+
+        /// <summary>
+        /// The test platform may end a test host once its results are in, before ProcessExit handlers
+        /// run, which leaves that run's cluster running with nobody to stop it. Each start stops and
+        /// removes the clusters whose owning process (named in the folder) is gone.
+        /// </summary>
+        private static void StopOrphans(string bin)
+        {
+            foreach (var root in Directory.GetDirectories(Path.GetTempPath(), $"{Prefix}*"))
+            {
+                var owner = Path.GetFileName(root)[Prefix.Length..].Split('-')[0];
+                if (!int.TryParse(owner, out var pid) || IsAlive(pid)) continue;
+
+                var orphan = new LocalCluster(bin, root, 0, durable: false);
+                try
+                {
+                    if (Directory.Exists(orphan.Data)) orphan.RunPg("pg_ctl", $"-D \"{orphan.Data}\" -m immediate stop");
+                }
+                catch (InvalidOperationException)
+                {
+                    // Not running any more; its files are removed all the same.
+                }
+
+                Directory.Delete(root, recursive: true);
+            }
+        }
+
+        private static bool IsAlive(int pid)
+        {
+            try
+            {
+                using var process = Process.GetProcessById(pid);
+                return !process.HasExited;
+            }
+            catch (ArgumentException)
+            {
+                return false;
+            }
         }
 
         /// <summary>Starts the stopped server again on the same port and data.</summary>
