@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using CaseTracker.Api.Audit;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
 using CaseTracker.Api.Http;
@@ -68,21 +70,39 @@ public sealed class IdempotencyKeys(RequestDelegate next)
         await http.Response.WriteAsJsonAsync(accepted, json.Value.SerializerOptions, http.RequestAborted);
     }
 
-    /// <summary>Route and body: the same key on another route or with another body is another request.</summary>
+    /// <summary>
+    /// Route and body: the same key on another route or with another body is another request. A
+    /// JSON body counts by what it says, in the canonical form the hash chain uses (keys sorted, no
+    /// white space, one spelling per number), so a client that re-serialises the same command with
+    /// other formatting or key order is answered from the first request, not refused.
+    /// </summary>
     private static async Task<string> Fingerprint(HttpRequest request)
     {
         request.EnableBuffering();
+        using var body = new MemoryStream();
+        await request.Body.CopyToAsync(body, request.HttpContext.RequestAborted);
+        request.Body.Position = 0;
+
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         sha.AppendData(System.Text.Encoding.UTF8.GetBytes($"{request.Method} {request.Path}\n"));
-        var buffer = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(buffer, request.HttpContext.RequestAborted)) > 0)
-        {
-            sha.AppendData(buffer, 0, read);
-        }
-
-        request.Body.Position = 0;
+        sha.AppendData(Canonical(body.GetBuffer().AsMemory(0, (int)body.Length)));
         return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    /// <summary>
+    /// The body's canonical JSON, or the bytes as sent when they are not JSON one can canonicalise
+    /// (malformed, or a key given twice): the endpoint refuses those.
+    /// </summary>
+    private static byte[] Canonical(ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            return HashChain.CanonicalBytes(JsonNode.Parse(body.Span));
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            return body.ToArray();
+        }
     }
 
     private static async Task Write(HttpContext http, IProblemDetailsService problems, ProblemDetails problem)

@@ -160,6 +160,59 @@ public class http_semantics(AppFixture fixture) : IntegrationContext(fixture)
     }
 
     [Fact]
+    public async Task the_same_command_sent_again_with_other_formatting_is_a_replay_not_a_new_request()
+    {
+        var caseId = await OpenCase();
+        const string compact = """{"fromAgency":"US DHS","receivedAt":"2017-05-20T10:00:00-04:00","summary":"Vendor 'Diana'","subjectAlias":"Diana"}""";
+        const string reordered = """
+            {
+              "summary": "Vendor 'Diana'",
+              "subjectAlias": "Diana",
+              "receivedAt": "2017-05-20T10:00:00-04:00",
+              "fromAgency": "US DHS"
+            }
+            """;
+        var first = await Host.Scenario(x =>
+        {
+            x.Post.Text(compact).ToUrl($"/api/cases/{caseId}/tips");
+            x.WithRequestHeader("Content-Type", "application/json");
+            x.WithRequestHeader("Idempotency-Key", "formatted");
+            x.WithBearerToken(Fixture.TokenFor(Roles.Officer));
+        });
+
+        var again = await Host.Scenario(x =>
+        {
+            x.Post.Text(reordered).ToUrl($"/api/cases/{caseId}/tips");
+            x.WithRequestHeader("Content-Type", "application/json");
+            x.WithRequestHeader("Idempotency-Key", "formatted");
+            x.WithBearerToken(Fixture.TokenFor(Roles.Officer));
+            x.StatusCodeShouldBe(200);
+        });
+
+        again.Context.Response.Headers["Idempotent-Replayed"].ToString().ShouldBe("true");
+        Read<CommandAccepted>(again).ShouldBe(Read<CommandAccepted>(first));
+        (await StreamVersion(caseId)).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task a_keyed_body_that_names_a_field_twice_is_refused_as_a_bad_request()
+    {
+        var caseId = await OpenCase();
+        var before = await StreamVersion(caseId);
+
+        await Host.Scenario(x =>
+        {
+            x.Post.Text("""{"fromAgency":"A","fromAgency":"B","receivedAt":"2017-05-20T10:00:00-04:00","summary":"s"}""").ToUrl($"/api/cases/{caseId}/tips");
+            x.WithRequestHeader("Content-Type", "application/json");
+            x.WithRequestHeader("Idempotency-Key", "twice");
+            x.WithBearerToken(Fixture.TokenFor(Roles.Officer));
+            x.StatusCodeShouldBe(400);
+        });
+
+        (await StreamVersion(caseId)).ShouldBe(before);
+    }
+
+    [Fact]
     public async Task idempotency_keys_are_scoped_to_the_user()
     {
         var caseId = await OpenCase();
