@@ -26,6 +26,7 @@ public static class ApiDocs
         services.AddOpenApi(options =>
         {
             options.AddSchemaTransformer(CommandSchemas.TypeConvertedValues);
+            options.AddSchemaTransformer(Cases.CommandAccepted.Describe);
             options.AddOperationTransformer(ApiOperations.Describe);
             options.AddDocumentTransformer(Describe);
         });

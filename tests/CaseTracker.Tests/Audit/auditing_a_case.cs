@@ -82,7 +82,7 @@ public class auditing_a_case(AppFixture fixture) : IntegrationContext(fixture)
         var arrest = await Accepted($"/api/cases/{caseId}/arrests", Commands.Arrest(defendant).With("arrestedAt", "2018-08-01T06:00:00+08:00"));
         // Back-dated: seized before the arrest, recorded after it.
         await Accepted($"/api/cases/{caseId}/seizures", Commands.Seizure(2, "kg").With("seizedAt", "2018-07-01T06:00:00+08:00"));
-        await Accepted($"/api/cases/{caseId}/retractions", Commands.Retraction(arrest.ArrestId!.Value));
+        await Accepted($"/api/cases/{caseId}/retractions", Commands.Retraction(arrest.EntryId!.Value));
         var history = await History(caseId);
         var arrestRecorded = history.Single(e => e.Type == "ArrestMade").RecordedAt;
 
@@ -108,7 +108,7 @@ public class auditing_a_case(AppFixture fixture) : IntegrationContext(fixture)
     {
         var caseId = await OpenCase();
         var liu = await IdentifyDefendant(caseId);
-        var charge = (await Accepted($"/api/cases/{caseId}/charges", Commands.Charge(liu))).ChargeId!.Value;
+        var charge = (await Accepted($"/api/cases/{caseId}/charges", Commands.Charge(liu))).EntryId!.Value;
         await Accepted($"/api/cases/{caseId}/verdicts", Commands.Verdict(liu, charge));
         await Accepted($"/api/cases/{caseId}/sentences", Commands.Sentence(liu, "life", null));
         await ProjectionsCaughtUp();

@@ -42,7 +42,7 @@ public class deciders
 
         var arrest = events.ShouldHaveSingleItem().ShouldBeOfType<ArrestMade>();
         arrest.ShouldBe(new ArrestMade(arrest.ArrestId, defendant, At, "Xingtai", "PSB"));
-        accepted.ShouldBe(new CommandAccepted(current.Id, 3) { ArrestId = arrest.ArrestId });
+        accepted.ShouldBe(new CommandAccepted(current.Id, 3) { Created = new CreatedEntry("arrestId", arrest.ArrestId) });
     }
 
     [Fact]

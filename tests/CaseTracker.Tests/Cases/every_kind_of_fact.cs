@@ -113,14 +113,31 @@ public class every_kind_of_fact
         Should.NotThrow(() => projection.Evolve(profile, id, Wrap(sample, Before.Length + 1)), "the profile places every fact about a person");
     }
 
+    /// <summary>
+    /// The facts the dashboard deliberately has no total for. A new kind of fact must be placed
+    /// here or be counted: the test below fails either way until one is true.
+    /// </summary>
+    private static readonly HashSet<Type> WithoutTotals =
+    [
+        typeof(DefendantIdentified), // people are counted from the profiles
+        typeof(ChargeFiled), typeof(VerdictReached), typeof(CaseLinked),
+        typeof(CaseRestricted), typeof(CaseRestrictionLifted), // they move a case's whole contribution
+        typeof(EntryRetracted), // it takes back what the retracted fact counted
+    ];
+
     [Theory]
     [MemberData(nameof(Kinds))]
-    public void the_dashboard_counts_or_deliberately_passes_over_every_fact(string kind)
+    public void the_dashboard_counts_every_fact_that_has_a_total(string kind)
     {
         var sample = Sample(kind);
-        if (sample is EntryRetracted) return;
+        var stats = new DashboardStats();
+        var before = JsonSerializer.Serialize(stats);
 
-        Should.NotThrow(() => DashboardStatsProjection.Count(new DashboardStats(), sample, +1));
+        DashboardStatsProjection.Count(stats, sample, +1);
+
+        var counted = JsonSerializer.Serialize(stats) != before;
+        counted.ShouldBe(!WithoutTotals.Contains(sample.GetType()),
+            WithoutTotals.Contains(sample.GetType()) ? $"{kind} is listed as having no total" : $"{kind} changes no total: count it, or list it in WithoutTotals");
     }
 
     private static object Sample(string kind) => Samples.Single(x => x.Key.Name == kind).Value;

@@ -40,20 +40,25 @@ public class recording_a_case(AppFixture fixture) : IntegrationContext(fixture)
         await Accepted($"/api/cases/{caseId}/seizures", Commands.Seizure(300, "tablets", "pills"));
         var liuCharge = await Accepted($"/api/cases/{caseId}/charges", Commands.Charge(liu));
         var jiangCharge = await Accepted($"/api/cases/{caseId}/charges", Commands.Charge(jiang));
-        await Accepted($"/api/cases/{caseId}/verdicts", Commands.Verdict(liu, liuCharge.ChargeId!.Value));
-        await Accepted($"/api/cases/{caseId}/verdicts", Commands.Verdict(jiang, jiangCharge.ChargeId!.Value));
+        await Accepted($"/api/cases/{caseId}/verdicts", Commands.Verdict(liu, liuCharge.EntryId!.Value));
+        await Accepted($"/api/cases/{caseId}/verdicts", Commands.Verdict(jiang, jiangCharge.EntryId!.Value));
         var death = await Accepted($"/api/cases/{caseId}/sentences", Commands.Sentence(liu, "death-with-reprieve", null, 2));
         await Accepted($"/api/cases/{caseId}/sentences", Commands.Sentence(jiang, "life", null));
-        var commuted = await Accepted($"/api/cases/{caseId}/sentences/{death.SentenceId}/commutations", Commands.Commutation("life"));
+        var commuted = await Accepted($"/api/cases/{caseId}/sentences/{death.EntryId}/commutations", Commands.Commutation("life"));
         var referral = await Accepted($"/api/cases/{caseId}/referrals", Commands.Referral(50));
-        await Accepted($"/api/cases/{caseId}/referrals/{referral.ReferralId}/outcomes", Commands.Outcome(25, 3, 3));
+        await Accepted($"/api/cases/{caseId}/referrals/{referral.EntryId}/outcomes", Commands.Outcome(25, 3, 3));
         var link = await Accepted($"/api/cases/{caseId}/links", Commands.Link(linkedId).With("occurredAt", "2019-11-08T00:00:00Z"));
         var closed = await Accepted($"/api/cases/{caseId}/closure", Commands.Closure());
 
         closed.Version.ShouldBe(20);
-        tip.TipId.ShouldNotBeNull();
-        commuted.CommutationId.ShouldNotBeNull();
-        link.LinkId.ShouldNotBeNull();
+        // Each answer names the entry it created under the kind's own name.
+        tip.Created!.Value.Name.ShouldBe("tipId");
+        arrest.Created!.Value.Name.ShouldBe("arrestId");
+        death.Created!.Value.Name.ShouldBe("sentenceId");
+        commuted.Created!.Value.Name.ShouldBe("commutationId");
+        referral.Created!.Value.Name.ShouldBe("referralId");
+        link.Created!.Value.Name.ShouldBe("linkId");
+        closed.Created.ShouldBeNull();
 
         var details = await GetCase(caseId);
         details.Version.ShouldBe(20);
@@ -61,7 +66,7 @@ public class recording_a_case(AppFixture fixture) : IntegrationContext(fixture)
         details.Disposition.ShouldBe("Nine defendants sentenced");
         details.Tips.Single().SubjectAlias.ShouldBe("Diana");
         details.Defendants.Select(d => (d.Name, d.Status)).ShouldBe([("Liu Yong", "sentenced"), ("Jiang Juhua", "sentenced")]);
-        details.Arrests.Select(a => a.ArrestId).ShouldContain(arrest.ArrestId!.Value);
+        details.Arrests.Select(a => a.ArrestId).ShouldContain(arrest.EntryId!.Value);
         details.SeizureTotals["fentanyl"].ShouldBe(11900m);
         details.SeizureTotals["other drugs"].ShouldBe(907.18474m, "2 lb is exactly 907.18474 g");
         details.SeizureOtherUnits["pills"]["tablets"].ShouldBe(300m);
@@ -92,9 +97,9 @@ public class recording_a_case(AppFixture fixture) : IntegrationContext(fixture)
         (await Status()).ShouldBe("arrested");
         var charge = await Accepted($"/api/cases/{caseId}/charges", Commands.Charge(defendant));
         (await Status()).ShouldBe("charged");
-        var verdict = await Accepted($"/api/cases/{caseId}/verdicts", Commands.Verdict(defendant, charge.ChargeId!.Value, "not-guilty"));
+        var verdict = await Accepted($"/api/cases/{caseId}/verdicts", Commands.Verdict(defendant, charge.EntryId!.Value, "not-guilty"));
         (await Status()).ShouldBe("acquitted");
-        await Accepted($"/api/cases/{caseId}/retractions", Commands.Retraction(verdict.VerdictId!.Value));
+        await Accepted($"/api/cases/{caseId}/retractions", Commands.Retraction(verdict.EntryId!.Value));
         (await Status()).ShouldBe("charged", "a retracted verdict no longer counts");
     }
 
@@ -104,11 +109,11 @@ public class recording_a_case(AppFixture fixture) : IntegrationContext(fixture)
         var caseId = await OpenCase();
         var seizure = await Accepted($"/api/cases/{caseId}/seizures", Commands.Seizure(5, "g"));
         await Accepted($"/api/cases/{caseId}/seizures", Commands.Seizure(1, "kg"));
-        var retraction = await Accepted($"/api/cases/{caseId}/retractions", Commands.Retraction(seizure.SeizureId!.Value));
+        var retraction = await Accepted($"/api/cases/{caseId}/retractions", Commands.Retraction(seizure.EntryId!.Value));
 
-        retraction.RetractionId.ShouldNotBeNull();
+        retraction.Created!.Value.Name.ShouldBe("retractionId");
         var details = await GetCase(caseId);
-        details.Seizures.ShouldNotContain(s => s.SeizureId == seizure.SeizureId);
+        details.Seizures.ShouldNotContain(s => s.SeizureId == seizure.EntryId);
         details.SeizureTotals["fentanyl"].ShouldBe(1000m);
 
         await using var session = Fixture.Store.QuerySession();
@@ -125,7 +130,7 @@ public class recording_a_case(AppFixture fixture) : IntegrationContext(fixture)
 
         var again = await Accepted($"/api/cases/{second}/defendants", new { defendantId = liu, role = "manufacturer" });
 
-        again.DefendantId.ShouldBe(liu);
+        again.EntryId.ShouldBe(liu);
         var defendant = (await GetCase(second)).Defendants.Single();
         (defendant.DefendantId, defendant.Name, defendant.Role).ShouldBe((liu, "Liu Yong", "manufacturer"));
     }
@@ -175,9 +180,9 @@ public class recording_a_case(AppFixture fixture) : IntegrationContext(fixture)
     {
         var caseId = await OpenCase();
         var defendant = await IdentifyDefendant(caseId);
-        var sentence = (await Accepted($"/api/cases/{caseId}/sentences", Commands.Sentence(defendant, "death-with-reprieve", null, 2))).SentenceId!.Value;
+        var sentence = (await Accepted($"/api/cases/{caseId}/sentences", Commands.Sentence(defendant, "death-with-reprieve", null, 2))).EntryId!.Value;
         var commutations = $"/api/cases/{caseId}/sentences/{sentence}/commutations";
-        var mistaken = (await Accepted(commutations, Commands.Commutation("life"))).CommutationId!.Value;
+        var mistaken = (await Accepted(commutations, Commands.Commutation("life"))).EntryId!.Value;
         await Accepted($"/api/cases/{caseId}/retractions", Commands.Retraction(mistaken));
 
         await Accepted(commutations, Commands.Commutation("fixed-term", 240));
@@ -193,7 +198,7 @@ public class recording_a_case(AppFixture fixture) : IntegrationContext(fixture)
     {
         var caseId = await OpenCase();
         var other = await OpenCase();
-        var link = (await Accepted($"/api/cases/{caseId}/links", Commands.Link(other))).LinkId!.Value;
+        var link = (await Accepted($"/api/cases/{caseId}/links", Commands.Link(other))).EntryId!.Value;
         await Accepted($"/api/cases/{caseId}/retractions", Commands.Retraction(link));
 
         await Accepted($"/api/cases/{caseId}/links", Commands.Link(other));

@@ -121,7 +121,7 @@ public class refusing_commands(AppFixture fixture) : IntegrationContext(fixture)
         var caseId = await OpenCase();
         var liu = await IdentifyDefendant(caseId, "Liu Yong");
         var jiang = await IdentifyDefendant(caseId, "Jiang Juhua");
-        var charge = (await Accepted($"/api/cases/{caseId}/charges", Commands.Charge(liu))).ChargeId!.Value;
+        var charge = (await Accepted($"/api/cases/{caseId}/charges", Commands.Charge(liu))).EntryId!.Value;
 
         await Refused($"/api/cases/{caseId}/verdicts", Commands.Verdict(liu, Guid.NewGuid()), 404, caseId);
         ErrorFields(await Refused($"/api/cases/{caseId}/verdicts", Commands.Verdict(jiang, charge), 400, caseId)).ShouldBe(["chargeId"]);
@@ -166,7 +166,7 @@ public class refusing_commands(AppFixture fixture) : IntegrationContext(fixture)
     {
         var caseId = await OpenCase();
         var defendant = await IdentifyDefendant(caseId);
-        var arrest = (await Accepted($"/api/cases/{caseId}/arrests", Commands.Arrest(defendant))).ArrestId!.Value;
+        var arrest = (await Accepted($"/api/cases/{caseId}/arrests", Commands.Arrest(defendant))).EntryId!.Value;
         var elsewhere = await IdentifyDefendant(await OpenCase());
 
         await Refused($"/api/cases/{caseId}/retractions", Commands.Retraction(elsewhere), 404, caseId);

@@ -13,12 +13,12 @@ public class defendant_profiles(AppFixture fixture) : IntegrationContext(fixture
         var first = await OpenCase();
         var second = await OpenCase();
         var name = $"Wang Fengxi {Guid.NewGuid():N}"[..24];
-        var wang = (await Accepted($"/api/cases/{first}/defendants", new { name, aliases = new[] { "Boss Wang" }, nationality = "CN" })).DefendantId!.Value;
+        var wang = (await Accepted($"/api/cases/{first}/defendants", new { name, aliases = new[] { "Boss Wang" }, nationality = "CN" })).EntryId!.Value;
         await Accepted($"/api/cases/{second}/defendants", new { defendantId = wang, role = "courier" });
         await Accepted($"/api/cases/{first}/arrests", Commands.Arrest(wang));
-        var charge = (await Accepted($"/api/cases/{second}/charges", Commands.Charge(wang))).ChargeId!.Value;
+        var charge = (await Accepted($"/api/cases/{second}/charges", Commands.Charge(wang))).EntryId!.Value;
         await Accepted($"/api/cases/{second}/verdicts", Commands.Verdict(wang, charge));
-        var sentence = (await Accepted($"/api/cases/{second}/sentences", Commands.Sentence(wang, "death-with-reprieve", null, 2))).SentenceId!.Value;
+        var sentence = (await Accepted($"/api/cases/{second}/sentences", Commands.Sentence(wang, "death-with-reprieve", null, 2))).EntryId!.Value;
         await Accepted($"/api/cases/{second}/sentences/{sentence}/commutations", Commands.Commutation("life"));
 
         await ProjectionsCaughtUp();
@@ -41,7 +41,7 @@ public class defendant_profiles(AppFixture fixture) : IntegrationContext(fixture
         var second = await OpenCase();
         var jiang = await IdentifyDefendant(first, "Jiang Juhua");
         await Accepted($"/api/cases/{second}/defendants", new { defendantId = jiang });
-        var arrest = (await Accepted($"/api/cases/{first}/arrests", Commands.Arrest(jiang))).ArrestId!.Value;
+        var arrest = (await Accepted($"/api/cases/{first}/arrests", Commands.Arrest(jiang))).EntryId!.Value;
         await Accepted($"/api/cases/{first}/retractions", Commands.Retraction(arrest));
 
         await ProjectionsCaughtUp();
@@ -63,7 +63,7 @@ public class defendant_profiles(AppFixture fixture) : IntegrationContext(fixture
     {
         var caseId = await OpenCase();
         var marker = Guid.NewGuid().ToString("N")[..8];
-        var liu = (await Accepted($"/api/cases/{caseId}/defendants", new { name = $"Liu Yong {marker}", aliases = new[] { $"Diana{marker}" } })).DefendantId!.Value;
+        var liu = (await Accepted($"/api/cases/{caseId}/defendants", new { name = $"Liu Yong {marker}", aliases = new[] { $"Diana{marker}" } })).EntryId!.Value;
         await Accepted($"/api/cases/{caseId}/defendants", new { name = $"Someone Else {marker}x" });
 
         await ProjectionsCaughtUp();

@@ -101,7 +101,7 @@ public class http_semantics(AppFixture fixture) : IntegrationContext(fixture)
         {
             var caseId = await OpenCase();
             var defendant = await IdentifyDefendant(caseId);
-            var charge = (await Accepted($"/api/cases/{caseId}/charges", Commands.Charge(defendant))).ChargeId!.Value;
+            var charge = (await Accepted($"/api/cases/{caseId}/charges", Commands.Charge(defendant))).EntryId!.Value;
 
             async Task<int> Send(string route, object body) => (await Host.Scenario(x =>
             {

@@ -23,7 +23,7 @@ public class hostile_input(AppFixture fixture) : IntegrationContext(fixture)
     {
         var open = await OpenCase();
         var defendant = await IdentifyDefendant(open);
-        var charge = (await Accepted($"/api/cases/{open}/charges", Commands.Charge(defendant))).ChargeId!.Value;
+        var charge = (await Accepted($"/api/cases/{open}/charges", Commands.Charge(defendant))).EntryId!.Value;
         var closed = await OpenCase();
         await Accepted($"/api/cases/{closed}/closure", Commands.Closure());
         await Accepted($"/api/cases/{open}/tips", Commands.Tip(), x => x.WithRequestHeader("Idempotency-Key", "used"));

@@ -23,7 +23,7 @@ public class need_to_know(AppFixture fixture) : IntegrationContext(fixture)
     private async Task<(Guid CaseId, Guid Person)> RestrictedCase(string name)
     {
         var caseId = await OpenCase();
-        var person = (await Accepted($"/api/cases/{caseId}/defendants", new { name, aliases = new[] { $"{name} alias" } })).DefendantId!.Value;
+        var person = (await Accepted($"/api/cases/{caseId}/defendants", new { name, aliases = new[] { $"{name} alias" } })).EntryId!.Value;
         await Accepted($"/api/cases/{caseId}/seizures", Commands.Seizure(7, "kg", "restricted substance"));
         await Host.Scenario(x =>
         {
@@ -153,7 +153,7 @@ public class need_to_know(AppFixture fixture) : IntegrationContext(fixture)
     {
         var marker = Guid.NewGuid().ToString("N")[..8];
         var open = await OpenCase();
-        var person = (await Accepted($"/api/cases/{open}/defendants", new { name = $"Wu {marker}" })).DefendantId!.Value;
+        var person = (await Accepted($"/api/cases/{open}/defendants", new { name = $"Wu {marker}" })).EntryId!.Value;
         var (restricted, _) = await RestrictedCase($"Other {marker}");
         await Host.Scenario(x =>
         {

@@ -30,14 +30,14 @@ public class dashboard_stats(AppFixture fixture) : IntegrationContext(fixture)
         var liu = await IdentifyDefendant(caseId, "Liu Yong");
         var jiang = await IdentifyDefendant(caseId, "Jiang Juhua");
         await Accepted($"/api/cases/{caseId}/arrests", Commands.Arrest(liu));
-        var wrongArrest = (await Accepted($"/api/cases/{caseId}/arrests", Commands.Arrest(jiang))).ArrestId!.Value;
+        var wrongArrest = (await Accepted($"/api/cases/{caseId}/arrests", Commands.Arrest(jiang))).EntryId!.Value;
         await Accepted($"/api/cases/{caseId}/seizures", Commands.Seizure(11.9m, "kg", "fentanyl"));
-        var wrongSeizure = (await Accepted($"/api/cases/{caseId}/seizures", Commands.Seizure(5, "g", "fentanyl"))).SeizureId!.Value;
+        var wrongSeizure = (await Accepted($"/api/cases/{caseId}/seizures", Commands.Seizure(5, "g", "fentanyl"))).EntryId!.Value;
         await Accepted($"/api/cases/{caseId}/seizures", Commands.Seizure(300, "tablets", "pills"));
-        var death = (await Accepted($"/api/cases/{caseId}/sentences", Commands.Sentence(liu, "death-with-reprieve", null, 2))).SentenceId!.Value;
+        var death = (await Accepted($"/api/cases/{caseId}/sentences", Commands.Sentence(liu, "death-with-reprieve", null, 2))).EntryId!.Value;
         await Accepted($"/api/cases/{caseId}/sentences", Commands.Sentence(jiang, "life", null));
         await Accepted($"/api/cases/{caseId}/sentences/{death}/commutations", Commands.Commutation("life"));
-        var referral = (await Accepted($"/api/cases/{caseId}/referrals", Commands.Referral(50))).ReferralId!.Value;
+        var referral = (await Accepted($"/api/cases/{caseId}/referrals", Commands.Referral(50))).EntryId!.Value;
         await Accepted($"/api/cases/{caseId}/referrals/{referral}/outcomes", Commands.Outcome(25, 3, 3));
         await Accepted($"/api/cases/{caseId}/retractions", Commands.Retraction(wrongArrest));
         await Accepted($"/api/cases/{caseId}/retractions", Commands.Retraction(wrongSeizure));
@@ -63,10 +63,10 @@ public class dashboard_stats(AppFixture fixture) : IntegrationContext(fixture)
     {
         var caseId = await OpenCase();
         var liu = await IdentifyDefendant(caseId);
-        var sentence = (await Accepted($"/api/cases/{caseId}/sentences", Commands.Sentence(liu, "death-with-reprieve", null, 2))).SentenceId!.Value;
+        var sentence = (await Accepted($"/api/cases/{caseId}/sentences", Commands.Sentence(liu, "death-with-reprieve", null, 2))).EntryId!.Value;
         var before = await Stats();
 
-        var commutation = (await Accepted($"/api/cases/{caseId}/sentences/{sentence}/commutations", Commands.Commutation("life"))).CommutationId!.Value;
+        var commutation = (await Accepted($"/api/cases/{caseId}/sentences/{sentence}/commutations", Commands.Commutation("life"))).EntryId!.Value;
         var commuted = await Stats();
         await Accepted($"/api/cases/{caseId}/retractions", Commands.Retraction(commutation));
         var restored = await Stats();

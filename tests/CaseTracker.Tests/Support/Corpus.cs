@@ -23,7 +23,7 @@ public sealed class Corpus(int seed, int cases)
         for (var i = 0; i < 3; i++)
         {
             var person = (await send($"/api/cases/{caseId}/defendants",
-                new { name = $"Person {index}-{i}", aliases = new[] { $"alias-{index}-{i}" }, occurredAt = Commands.At })).DefendantId!.Value;
+                new { name = $"Person {index}-{i}", aliases = new[] { $"alias-{index}-{i}" }, occurredAt = Commands.At })).EntryId!.Value;
             lock (people) people.Add(person);
             Defendants[index].Add(person);
         }
@@ -61,7 +61,7 @@ public sealed class Corpus(int seed, int cases)
         var seizures = new List<Guid>();
         for (var i = 0; i < 2; i++)
         {
-            seizures.Add((await send($"/api/cases/{caseId}/seizures", Commands.Seizure(plan.Quantities[i], plan.Units[i], $"substance {plan.Index % 5}"))).SeizureId!.Value);
+            seizures.Add((await send($"/api/cases/{caseId}/seizures", Commands.Seizure(plan.Quantities[i], plan.Units[i], $"substance {plan.Index % 5}"))).EntryId!.Value);
         }
 
         if (plan.Restrict) await send($"/api/cases/{caseId}/restriction", new { reason = "need to know" });
@@ -70,20 +70,20 @@ public sealed class Corpus(int seed, int cases)
         {
             var defendant = defendants[i];
             await send($"/api/cases/{caseId}/arrests", Commands.Arrest(defendant));
-            var charge = (await send($"/api/cases/{caseId}/charges", Commands.Charge(defendant))).ChargeId!.Value;
+            var charge = (await send($"/api/cases/{caseId}/charges", Commands.Charge(defendant))).EntryId!.Value;
             var guilty = plan.Guilty[i];
             await send($"/api/cases/{caseId}/verdicts", Commands.Verdict(defendant, charge, guilty ? "guilty" : "not-guilty"));
             if (!guilty) continue;
 
             var sentence = i == 0
-                ? (await send($"/api/cases/{caseId}/sentences", Commands.Sentence(defendant, "death-with-reprieve", null, 2))).SentenceId!.Value
-                : (await send($"/api/cases/{caseId}/sentences", Commands.Sentence(defendant, "fixed-term", 6 + 12 * i))).SentenceId!.Value;
+                ? (await send($"/api/cases/{caseId}/sentences", Commands.Sentence(defendant, "death-with-reprieve", null, 2))).EntryId!.Value
+                : (await send($"/api/cases/{caseId}/sentences", Commands.Sentence(defendant, "fixed-term", 6 + 12 * i))).EntryId!.Value;
             if (i == 0 && plan.Commute) await send($"/api/cases/{caseId}/sentences/{sentence}/commutations", Commands.Commutation("life"));
         }
 
         if (plan.Refer)
         {
-            var referral = (await send($"/api/cases/{caseId}/referrals", Commands.Referral(plan.Index % 13))).ReferralId!.Value;
+            var referral = (await send($"/api/cases/{caseId}/referrals", Commands.Referral(plan.Index % 13))).EntryId!.Value;
             await send($"/api/cases/{caseId}/referrals/{referral}/outcomes", Commands.Outcome(plan.Index % 5, plan.Index % 3, plan.Index % 2));
         }
 

@@ -46,7 +46,7 @@ public abstract class IntegrationContext(AppFixture fixture)
     }
 
     protected async Task<Guid> IdentifyDefendant(Guid caseId, string name = "Liu Yong") =>
-        (await Accepted($"/api/cases/{caseId}/defendants", new { name, occurredAt = "2018-07-01T00:00:00+08:00" })).DefendantId!.Value;
+        (await Accepted($"/api/cases/{caseId}/defendants", new { name, occurredAt = "2018-07-01T00:00:00+08:00" })).EntryId!.Value;
 
     protected async Task<CaseDetails> GetCase(Guid caseId, string role = Roles.Officer, string query = "")
     {
