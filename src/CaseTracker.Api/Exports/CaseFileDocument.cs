@@ -193,7 +193,7 @@ public static class CaseFileDocument
         page.Text("Signature (ECDSA P-256 with SHA-256 over exactly the bytes above; IEEE P1363, base64):", Fonts.Body, after: 0);
         page.Text(content.Signature, Fonts.Code, indent: 12, after: 6);
 
-        page.Text("How to verify", Fonts.Strong, after: 2);
+        page.Section("How to verify");
         page.Text(
             "1. Fetch the public export key: GET /.well-known/casetracker-export-key (no token; SubjectPublicKeyInfo PEM). Keep it apart from the file.", Fonts.Body, indent: 12);
         page.Text(
