@@ -1,3 +1,4 @@
+using CaseTracker.Api.Audit;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
 using CaseTracker.Api.Http;
@@ -10,6 +11,7 @@ using Wolverine.Http;
 // stdout belongs to the CLI verbs (token prints only the token); JasperFx's chatter goes to stderr.
 CommandLine.KeepStdoutForResults();
 if (TokenCommand.IsRequested(args)) return TokenCommand.Run(args);
+if (AuditCommand.IsOffline(args)) return await AuditCommand.RunOffline(args);
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Logging.AddCaseTrackerLogging(builder.Environment);

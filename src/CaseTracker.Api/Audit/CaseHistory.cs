@@ -22,7 +22,15 @@ public record HistoryEntry(
     string? Hash,
     string? PreviousHash,
     string? Signature,
-    string? IdempotencyKey);
+    string? IdempotencyKey)
+{
+    /// <summary>The row as the history shows it: its data as stored, its business time read through its type.</summary>
+    public static HistoryEntry From(StoredEvent row, Marten.ISerializer serializer) => new(
+        row.Version, row.Sequence, row.EventId, row.ClrType?.Name ?? row.StoredType,
+        row.BusinessTime(serializer), row.RecordedAt, row.Actor, row.CorrelationId, JsonNode.Parse(row.Data),
+        row.Header(EventHeaders.Hash), row.Header(EventHeaders.PreviousHash), row.Header(EventHeaders.Signature),
+        row.Header(EventHeaders.IdempotencyKey));
+}
 
 public static class CaseHistoryEndpoint
 {
@@ -53,11 +61,7 @@ public static class CaseHistoryEndpoint
         var take = limit ?? DefaultLimit;
         var rows = await StoredEvents.ReadAsync(store, caseId, from, take, ct);
         var serializer = store.Options.Serializer();
-        var entries = rows.Select(row => new HistoryEntry(
-            row.Version, row.Sequence, row.EventId, row.ClrType?.Name ?? row.StoredType,
-            BusinessTime(row, serializer), row.RecordedAt, row.Actor, row.CorrelationId, JsonNode.Parse(row.Data),
-            row.Header(EventHeaders.Hash), row.Header(EventHeaders.PreviousHash), row.Header(EventHeaders.Signature),
-            row.Header(EventHeaders.IdempotencyKey))).ToList();
+        var entries = rows.Select(row => HistoryEntry.From(row, serializer)).ToList();
 
         if (entries.Count == take && entries[^1].Version < streamVersion)
         {
@@ -66,20 +70,5 @@ public static class CaseHistoryEndpoint
 
         http.Response.Headers.ETag = ExpectedVersion.ETag(streamVersion.Value);
         return Results.Json(entries);
-    }
-
-    /// <summary>The event's business time, read through its type; null when the row no longer reads as one.</summary>
-    internal static DateTimeOffset? BusinessTime(StoredEvent row, Marten.ISerializer serializer)
-    {
-        if (row.ClrType is not { } type) return null;
-        try
-        {
-            using var data = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(row.Data));
-            return (serializer.FromJson(type, data) as Cases.ICaseEvent)?.OccurredAt;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return null;
-        }
     }
 }

@@ -25,51 +25,69 @@ public sealed class CaseIntegrity(IDocumentStore store, AuditKey key)
         var streamVersion = await StoredEvents.StreamVersionAsync(store, caseId, ct);
         if (streamVersion is null) return null;
 
-        var serializer = store.Options.Serializer();
-        var previous = HashChain.Genesis;
-        long expected = 1;
-        var count = 0;
+        var walk = new Walk(this, caseId, store.Options.Serializer());
         while (true)
         {
-            var rows = await StoredEvents.ReadAsync(store, caseId, expected, Page, ct);
+            var rows = await StoredEvents.ReadAsync(store, caseId, walk.Expected, Page, ct);
             foreach (var row in rows)
             {
-                count++;
-                if (row.Version != expected) return Invalid(expected, $"version {expected} is missing");
-
-                var problem = Check(caseId, row, previous, serializer);
-                if (problem is not null) return Invalid(row.Version, problem);
-
-                previous = row.Header(EventHeaders.Hash)!;
-                expected++;
+                if (walk.Step(row) is { } broken) return broken;
             }
 
             if (rows.Count < Page) break;
         }
 
-        return expected - 1 < streamVersion
-            ? Invalid(expected, $"the stream is at version {streamVersion} but its events end at {expected - 1}")
-            : new IntegrityReport(caseId, true, count, null, null);
-
-        IntegrityReport Invalid(long version, string reason) => new(caseId, false, count, version, reason);
+        return walk.End(streamVersion.Value);
     }
 
-    private string? Check(Guid caseId, StoredEvent row, string previous, Marten.ISerializer serializer)
+    /// <summary>The same check over rows already read (oldest first), up to the version the stream is known to be at.</summary>
+    public IntegrityReport Verify(Guid streamId, IEnumerable<StoredEvent> rows, long streamVersion)
+    {
+        var walk = new Walk(this, streamId, store.Options.Serializer());
+        foreach (var row in rows)
+        {
+            if (walk.Step(row) is { } broken) return broken;
+        }
+
+        return walk.End(streamVersion);
+    }
+
+    /// <summary>One stream's rows checked in version order, each against the hash of the one before.</summary>
+    private sealed class Walk(CaseIntegrity integrity, Guid streamId, Marten.ISerializer serializer)
+    {
+        private string _previous = HashChain.Genesis;
+        private int _count;
+
+        public long Expected { get; private set; } = 1;
+
+        public IntegrityReport? Step(StoredEvent row)
+        {
+            _count++;
+            if (row.Version != Expected) return Invalid(Expected, $"version {Expected} is missing");
+            if (integrity.Check(row, _previous, serializer) is { } problem) return Invalid(row.Version, problem);
+
+            _previous = row.Header(EventHeaders.Hash)!;
+            Expected++;
+            return null;
+        }
+
+        public IntegrityReport End(long streamVersion) =>
+            Expected - 1 < streamVersion
+                ? Invalid(Expected, $"the stream is at version {streamVersion} but its events end at {Expected - 1}")
+                : new IntegrityReport(streamId, true, _count, null, null);
+
+        private IntegrityReport Invalid(long version, string reason) => new(streamId, false, _count, version, reason);
+    }
+
+    private string? Check(StoredEvent row, string previous, Marten.ISerializer serializer)
     {
         // CaseTracker never archives an event; one archived by any other means has left every
         // read, the case's rebuild and time travel included, without leaving the chain.
         if (row.IsArchived) return "it is marked archived, which CaseTracker never does";
 
-        if (row.Header(EventHeaders.PreviousHash) != previous) return "its previous hash does not match its predecessor";
-
-        var occurredAt = CaseHistoryEndpoint.BusinessTime(row, serializer);
-        if (occurredAt is null) return "its data no longer reads as a case event";
-
-        var recording = row.Header(EventHeaders.Seal) == EventHeaders.CurrentSeal ? row.Recording(caseId) : null;
-        var hash = HashChain.Next(previous, HashChain.Canonical(row.StoredType, row.Data, occurredAt.Value, row.Actor, row.Version, recording));
-        if (row.Header(EventHeaders.Hash) != hash) return "its content does not match its hash";
-
-        return key.Verify(hash, row.Header(EventHeaders.Signature)) ? null : "its hash is not signed with the audit key";
+        var hash = row.Header(EventHeaders.Hash);
+        return HashChain.Breaks(previous, row.Header(EventHeaders.PreviousHash), hash, row.Chained(serializer))
+               ?? (key.Verify(hash!, row.Header(EventHeaders.Signature)) ? null : "its hash is not signed with the audit key");
     }
 }
 

@@ -13,7 +13,8 @@ using Wolverine.Http;
 namespace CaseTracker.Api.Audit;
 
 /// <summary>The head of one stream when a checkpoint was taken.</summary>
-public sealed record StreamHead(Guid StreamId, long Version, string Hash);
+/// <param name="Hash">null only for a head whose hash header is gone, which its chain reports</param>
+public sealed record StreamHead(Guid StreamId, long Version, string? Hash);
 
 /// <summary>How the store differs from an earlier checkpoint for one stream.</summary>
 public sealed record CheckpointBreach(Guid StreamId, long Version, string Reason);
@@ -26,13 +27,11 @@ public sealed record CheckpointBreach(Guid StreamId, long Version, string Reason
 /// </summary>
 public sealed class Checkpoints(IDocumentStore store, ExportKey key, TimeProvider clock)
 {
-    public const string Signature = "signature";
-
     /// <summary>Every case stream's head now, signed with the export key over its canonical JSON.</summary>
     public async Task<JsonObject> TakeAsync(CancellationToken ct)
     {
         var takenAt = clock.GetUtcNow();
-        var heads = new JsonArray();
+        var heads = new List<StreamHead>();
         await using (var connection = store.Storage.Database.CreateConnection())
         {
             await connection.OpenAsync(ct);
@@ -48,34 +47,29 @@ public sealed class Checkpoints(IDocumentStore store, ExportKey key, TimeProvide
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                heads.Add(new JsonObject
-                {
-                    ["streamId"] = reader.GetGuid(0),
-                    ["version"] = reader.GetInt64(1),
-                    ["hash"] = await reader.IsDBNullAsync(2, ct) ? null : reader.GetString(2),
-                });
+                heads.Add(new StreamHead(reader.GetGuid(0), reader.GetInt64(1), await reader.IsDBNullAsync(2, ct) ? null : reader.GetString(2)));
             }
         }
 
-        var checkpoint = new JsonObject
-        {
-            ["takenAt"] = takenAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture),
-            ["streams"] = heads,
-        };
-        checkpoint[Signature] = key.Sign(HashChain.CanonicalBytes(checkpoint));
-        return checkpoint;
+        return key.Signed(Statement(takenAt, heads));
     }
+
+    /// <summary>What a checkpoint states: the heads of some streams at a time. Callers may state more before signing.</summary>
+    public static JsonObject Statement(DateTimeOffset takenAt, IEnumerable<StreamHead> heads) => new()
+    {
+        ["takenAt"] = takenAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture),
+        ["streams"] = JsonSerializer.SerializeToNode(heads, Json),
+    };
 
     /// <summary>The heads a checkpoint states, if its signature verifies with the public key; else null.</summary>
-    public static IReadOnlyList<StreamHead>? Verified(JsonObject checkpoint, string publicKeyPem)
-    {
-        var signed = checkpoint.DeepClone().AsObject();
-        var signature = signed[Signature]?.GetValue<string>();
-        signed.Remove(Signature);
-        if (!ExportKey.Verify(publicKeyPem, HashChain.CanonicalBytes(signed), signature)) return null;
+    public static IReadOnlyList<StreamHead>? Verified(JsonObject checkpoint, string publicKeyPem) =>
+        ExportKey.Verified(checkpoint, publicKeyPem) is { } statement ? Heads(statement) ?? [] : null;
 
-        return signed["streams"]!.Deserialize<StreamHead[]>(new JsonSerializerOptions(JsonSerializerDefaults.Web));
-    }
+    /// <summary>The heads a statement names; null when it names none.</summary>
+    public static IReadOnlyList<StreamHead>? Heads(JsonObject statement) =>
+        statement["streams"].Deserialize<StreamHead[]>(Json);
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>Every stream now shorter than the checkpoint says, or holding another event at its head.</summary>
     public async Task<IReadOnlyList<CheckpointBreach>> CompareAsync(IReadOnlyList<StreamHead> heads, CancellationToken ct)
@@ -97,7 +91,7 @@ public sealed class Checkpoints(IDocumentStore store, ExportKey key, TimeProvide
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            var (streamId, version, hash) = (reader.GetGuid(0), reader.GetInt64(1), reader.GetString(2));
+            var (streamId, version, hash) = (reader.GetGuid(0), reader.GetInt64(1), await reader.IsDBNullAsync(2, ct) ? null : reader.GetString(2));
             if (!reader.GetBoolean(4))
             {
                 breaches.Add(new CheckpointBreach(streamId, version, $"it is shorter than the checkpoint: version {version} is gone"));
@@ -126,8 +120,8 @@ public static class CheckpointEndpoints
     public static async Task<IResult> Get(Checkpoints checkpoints, CancellationToken ct) =>
         Results.Json(await checkpoints.TakeAsync(ct));
 
-    /// <summary>The public key that verifies checkpoints.</summary>
-    /// <remarks>SubjectPublicKeyInfo PEM; no token needed.</remarks>
+    /// <summary>The public key that verifies checkpoints, exports and case files.</summary>
+    /// <remarks>SubjectPublicKeyInfo PEM of the ECDSA P-256 export key; no token needed.</remarks>
     [WolverineGet("/.well-known/casetracker-export-key", OperationId = "GetExportKey")]
     [AllowAnonymous]
     [Produces("application/x-pem-file")]

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Json.Nodes;
 
 namespace CaseTracker.Api.Audit;
 
@@ -19,6 +20,9 @@ public sealed class ExportKey
         itP9PiRP33oBWCUXM6PJBb1xGONbWBpQH3TgNTw4wgxUnFCur0dapSUd
         -----END PRIVATE KEY-----
         """;
+
+    /// <summary>The public half of <see cref="DevelopmentKey"/>: what an export from a Development run verifies with.</summary>
+    public static string DevelopmentPublicKey { get; } = new ExportKey(DevelopmentKey).PublicKeyPem;
 
     private readonly ECDsa _key;
 
@@ -53,6 +57,29 @@ public sealed class ExportKey
 
     /// <summary>The public half, as SubjectPublicKeyInfo PEM.</summary>
     public string PublicKeyPem { get; }
+
+    /// <summary>Where a signed statement carries its signature.</summary>
+    public const string Signature = "signature";
+
+    /// <summary>
+    /// The statement with its signature over its canonical JSON (<see cref="HashChain.CanonicalBytes"/>)
+    /// added: how everything CaseTracker hands out for others to check is signed (checkpoints,
+    /// exports, case files).
+    /// </summary>
+    public JsonObject Signed(JsonObject statement)
+    {
+        statement[Signature] = Sign(HashChain.CanonicalBytes(statement));
+        return statement;
+    }
+
+    /// <summary>What a signed document states, without its signature, if the signature verifies with the public key; else null.</summary>
+    public static JsonObject? Verified(JsonObject signed, string publicKeyPem)
+    {
+        var statement = signed.DeepClone().AsObject();
+        var signature = statement[Signature] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+        statement.Remove(Signature);
+        return Verify(publicKeyPem, HashChain.CanonicalBytes(statement), signature) ? statement : null;
+    }
 
     /// <summary>Base64 of the IEEE P1363 signature (r ‖ s) over the bytes' SHA-256.</summary>
     public string Sign(byte[] data) => Convert.ToBase64String(_key.SignData(data, HashAlgorithmName.SHA256));

@@ -20,6 +20,17 @@ public sealed record Recording(
 }
 
 /// <summary>
+/// What the chain covers of one event, wherever it was read from: a stored row, or a line of an
+/// export checked far from the database.
+/// </summary>
+/// <param name="Seal">the event's <c>seal</c> header: which canonical form its hash was computed over</param>
+public sealed record ChainedEvent(string Type, string Data, DateTimeOffset OccurredAt, Actor Actor, long Version, string? Seal, Recording Recording)
+{
+    public string Canonical() =>
+        HashChain.Canonical(Type, Data, OccurredAt, Actor, Version, Seal == EventHeaders.CurrentSeal ? Recording : null);
+}
+
+/// <summary>
 /// The tamper-evident chain of a case stream (docs/audit.md): each event's hash is SHA-256 over its
 /// predecessor's hash and a canonical form of the event, so changing, removing or reordering any
 /// stored event breaks every hash after it. The canonical form is computed from JSON text, so the
@@ -102,6 +113,18 @@ public static class HashChain
 
     public static string Next(string previousHash, string canonical) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(previousHash + canonical)));
+
+    /// <summary>
+    /// Why an event does not continue its stream's chain after <paramref name="previous"/>, or null
+    /// when it does: its previous hash must be its predecessor's hash, and its own hash the one its
+    /// content gives. <paramref name="e"/> is null when the event no longer reads as a case event.
+    /// </summary>
+    public static string? Breaks(string previous, string? previousHash, string? hash, ChainedEvent? e)
+    {
+        if (previousHash != previous) return "its previous hash does not match its predecessor";
+        if (e is null) return "its data no longer reads as a case event";
+        return hash == Next(previous, e.Canonical()) ? null : "its content does not match its hash";
+    }
 
     /// <summary>Keys sorted, no whitespace, numbers in one plain form: what PostgreSQL's jsonb keeps of a document.</summary>
     private static void WriteCanonical(Utf8JsonWriter writer, JsonNode? node)

@@ -23,6 +23,12 @@ public static class Policies
     /// <summary>Event history, time travel and integrity.</summary>
     public const string ReadHistory = "read-history";
 
+    /// <summary>
+    /// The prosecution case file: what officers take to court and auditors check. Analysts read
+    /// projections only, and the case file carries the history.
+    /// </summary>
+    public const string ReadCaseFile = "read-case-file";
+
     /// <summary>Operations endpoints.</summary>
     public const string Operate = "operate";
 
@@ -31,6 +37,7 @@ public static class Policies
         [Record] = [Roles.Officer],
         [ReadCases] = [Roles.Officer, Roles.Auditor, Roles.Analyst, Roles.Admin],
         [ReadHistory] = [Roles.Auditor, Roles.Admin],
+        [ReadCaseFile] = [Roles.Officer, Roles.Auditor, Roles.Admin],
         [Operate] = [Roles.Admin],
     };
 }

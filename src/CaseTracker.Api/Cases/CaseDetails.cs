@@ -488,7 +488,8 @@ public static class GetCaseEndpoint
         return Results.Json(details);
     }
 
-    private static async Task<CaseDetails?> Load(IQuerySession session, Guid caseId, TimeTravel travel, CancellationToken ct)
+    /// <summary>The case as it stands, or as a time-travel bound saw it; null when there is no such case.</summary>
+    internal static async Task<CaseDetails?> Load(IQuerySession session, Guid caseId, TimeTravel travel, CancellationToken ct)
     {
         if (!travel.IsPresent)
         {

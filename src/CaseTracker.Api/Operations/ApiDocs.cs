@@ -19,6 +19,7 @@ public static class ApiDocs
         ["Defendants"] = "People across cases: search names and aliases, read one person's profile.",
         ["Stats"] = "Dashboard totals across the cases the reader may see.",
         ["Audit"] = "The history of each case with its hash chain, integrity reports, signed checkpoints and the read log.",
+        ["Exports"] = "What leaves CaseTracker for court: the case file as PDF, and the case's signed history that anyone can verify offline.",
         ["Operations"] = "Liveness and readiness for orchestrators; no token needed.",
     };
 

@@ -71,7 +71,7 @@ public static partial class ApiOperations
 
         foreach (var media in operation.Responses.Values.SelectMany(x => x.Content ?? new Dictionary<string, OpenApiMediaType>()))
         {
-            if (!media.Key.Contains("json", StringComparison.Ordinal) && media.Value.Schema is OpenApiSchema { Type: null }) media.Value.Schema = new OpenApiSchema { Type = JsonSchemaType.String };
+            if (!IsJson(media.Key) && media.Value.Schema is OpenApiSchema { Type: null }) media.Value.Schema = Bytes(media.Key);
         }
 
         // The query string is checked for text PostgreSQL cannot store before any route is chosen.
@@ -181,6 +181,15 @@ public static partial class ApiOperations
         if (type.EndsWith("Endpoint", StringComparison.Ordinal)) return type[..^"Endpoint".Length];
         throw new InvalidOperationException($"{type}.{chain.Method.Method.Name} shares its class: name it with OperationId on its route attribute.");
     }
+
+    /// <summary>A JSON document, as opposed to a stream of them (<c>application/x-ndjson</c>) or anything else.</summary>
+    private static bool IsJson(string mediaType) => mediaType == "application/json" || mediaType.EndsWith("+json", StringComparison.Ordinal);
+
+    /// <summary>What a non-JSON answer is: text, or bytes a client should save rather than parse (a PDF, an export).</summary>
+    private static OpenApiSchema Bytes(string mediaType) =>
+        mediaType.StartsWith("text/", StringComparison.Ordinal) || mediaType == "application/x-pem-file"
+            ? new OpenApiSchema { Type = JsonSchemaType.String }
+            : new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" };
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Spaces();

@@ -1,5 +1,7 @@
 using System.Net.Http.Headers;
+using Alba;
 using CaseTracker.Api.Auth;
+using CaseTracker.Api.Exports;
 using CaseTracker.Client;
 using CaseTracker.Tests.Support;
 using Shouldly;
@@ -64,6 +66,12 @@ public class generated_client_tour(AppFixture fixture) : IntegrationContext(fixt
         var integrity = await auditor.CaseIntegrityAsync(caseId);
         integrity.Valid.ShouldBeTrue();
         integrity.Events.ShouldBe(3);
+
+        using var export = await auditor.ExportCaseAsync(caseId);
+        using var exported = new MemoryStream();
+        await export.Stream.CopyToAsync(exported);
+        var verdict = ExportVerifier.Verify(exported.ToArray(), await Host.GetAsText("/.well-known/casetracker-export-key"));
+        (verdict.Valid, verdict.Events, verdict.CaseId).ShouldBe((true, 3, caseId), verdict.Reason);
     }
 
     [Fact]

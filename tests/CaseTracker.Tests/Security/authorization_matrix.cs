@@ -18,12 +18,17 @@ public class authorization_matrix(AppFixture fixture) : IntegrationContext(fixtu
 {
     private static readonly string[] Everyone = [Roles.Officer, Roles.Auditor, Roles.Analyst, Roles.Admin];
 
-    /// <summary>Officers post; auditors and admins read history and audit; every role reads projections.</summary>
+    /// <summary>
+    /// Officers post; auditors and admins read history, exports and audit; the case file is for everyone
+    /// but analysts, who read projections only; every role reads projections.
+    /// </summary>
     private static string[] Allowed(string method, string pattern) => method switch
     {
         "POST" => [Roles.Officer],
         "GET" when pattern.EndsWith("/events", StringComparison.Ordinal) || pattern.EndsWith("/integrity", StringComparison.Ordinal)
+                   || pattern.EndsWith("/export", StringComparison.Ordinal)
                    || pattern.StartsWith("/api/audit", StringComparison.Ordinal) => [Roles.Auditor, Roles.Admin],
+        "GET" when pattern.EndsWith("/case-file.pdf", StringComparison.Ordinal) => [Roles.Officer, Roles.Auditor, Roles.Admin],
         "GET" => Everyone,
         _ => []
     };
