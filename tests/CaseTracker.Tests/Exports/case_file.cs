@@ -44,13 +44,13 @@ public class case_file(AppFixture fixture) : IntegrationContext(fixture)
         var caseId = await OpenCase(reference);
         var liu = await IdentifyDefendant(caseId, "刘勇");
         var jiang = await IdentifyDefendant(caseId, "Jiang Juhua");
-        var charge = (await Accepted($"/api/cases/{caseId}/charges", Commands.Charge(liu))).ChargeId!.Value;
+        var charge = (await Accepted($"/api/cases/{caseId}/charges", Commands.Charge(liu))).EntryId!.Value;
         await Accepted($"/api/cases/{caseId}/verdicts", Commands.Verdict(liu, charge));
-        var sentence = (await Accepted($"/api/cases/{caseId}/sentences", Commands.Sentence(liu, "death-with-reprieve", null, 2))).SentenceId!.Value;
+        var sentence = (await Accepted($"/api/cases/{caseId}/sentences", Commands.Sentence(liu, "death-with-reprieve", null, 2))).EntryId!.Value;
         await Accepted($"/api/cases/{caseId}/sentences/{sentence}/commutations", Commands.Commutation());
         await Accepted($"/api/cases/{caseId}/seizures", Commands.Seizure(11.9m, "kg"));
         var arrest = await Accepted($"/api/cases/{caseId}/arrests", Commands.Arrest(jiang));
-        await Accepted($"/api/cases/{caseId}/retractions", Commands.Retraction(arrest.ArrestId!.Value).With("reason", "Arrest recorded against the wrong person"));
+        await Accepted($"/api/cases/{caseId}/retractions", Commands.Retraction(arrest.EntryId!.Value).With("reason", "Arrest recorded against the wrong person"));
         var history = await GetJson<HistoryEntry[]>($"/api/cases/{caseId}/events", Roles.Auditor);
 
         var pdf = await CaseFile(caseId);

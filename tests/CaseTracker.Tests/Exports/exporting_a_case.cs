@@ -25,7 +25,7 @@ public class exporting_a_case(AppFixture fixture) : IntegrationContext(fixture)
         await Accepted($"/api/cases/{caseId}/seizures", Commands.Seizure(11.9m, "kg"));
         var arrest = await Accepted($"/api/cases/{caseId}/arrests", Commands.Arrest(liu));
         await Accepted($"/api/cases/{caseId}/charges", Commands.Charge(liu));
-        await Accepted($"/api/cases/{caseId}/retractions", Commands.Retraction(arrest.ArrestId!.Value));
+        await Accepted($"/api/cases/{caseId}/retractions", Commands.Retraction(arrest.EntryId!.Value));
         return caseId;
     }
 
