@@ -2,6 +2,7 @@ using CaseTracker.Api.Audit;
 using CaseTracker.Api.Cases;
 using CaseTracker.Api.Defendants;
 using CaseTracker.Api.Idempotency;
+using CaseTracker.Api.Notifications;
 using CaseTracker.Api.Stats;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
@@ -72,6 +73,14 @@ public static class StoreConfiguration
         opts.Projections.Add<DefendantProfileProjection>(ProjectionLifecycle.Async);
         opts.Schema.For<DefendantProfile>().NgramIndex(x => x.SearchText);
         opts.Projections.Add<DashboardStatsProjection>(ProjectionLifecycle.Async);
+        // What followers of a case or person are told: a row per event and target, read by target
+        // after a sequence. The webhook dispatch and the broker feed are Wolverine subscriptions,
+        // registered with the notifications (Notifications/NotificationsSetup.cs).
+        opts.Projections.Add(new NotificationFeedProjection(), ProjectionLifecycle.Async);
+        opts.Schema.For<FeedEntry>()
+            .Duplicate(x => x.TargetId, configure: index => index.Columns = ["target_id", "sequence"])
+            .Duplicate(x => x.Sequence, configure: index => index.Columns = ["sequence"]);
+        opts.Schema.For<Subscription>().Duplicate(x => x.User).Duplicate(x => x.TargetId);
 
         opts.Schema.For<IdempotencyRecord>();
         opts.Schema.For<ReadRecord>().Index(x => x.User).Index(x => x.CaseId).Index(x => x.DefendantId).Index(x => x.At)

@@ -18,10 +18,14 @@ public class authorization_matrix(AppFixture fixture) : IntegrationContext(fixtu
 {
     private static readonly string[] Everyone = [Roles.Officer, Roles.Auditor, Roles.Analyst, Roles.Admin];
 
-    /// <summary>Officers post; auditors and admins read history and audit; every role reads projections.</summary>
+    /// <summary>
+    /// Officers post and end their subscriptions; auditors and admins read history and audit; admins
+    /// operate (/api/admin); every role reads projections and its own notifications.
+    /// </summary>
     private static string[] Allowed(string method, string pattern) => method switch
     {
-        "POST" => [Roles.Officer],
+        _ when pattern.StartsWith("/api/admin", StringComparison.Ordinal) => [Roles.Admin],
+        "POST" or "DELETE" => [Roles.Officer],
         "GET" when pattern.EndsWith("/events", StringComparison.Ordinal) || pattern.EndsWith("/integrity", StringComparison.Ordinal)
                    || pattern.StartsWith("/api/audit", StringComparison.Ordinal) => [Roles.Auditor, Roles.Admin],
         "GET" => Everyone,
@@ -74,6 +78,7 @@ public class authorization_matrix(AppFixture fixture) : IntegrationContext(fixtu
         var result = await Host.Scenario(x =>
         {
             if (method == "POST") x.Post.Json(new { }).ToUrl(url);
+            else if (method == "DELETE") x.Delete.Url(url);
             else x.Get.Url(url);
             if (token is not null) x.WithBearerToken(token);
             x.IgnoreStatusCode();
