@@ -7,6 +7,7 @@ using CaseTracker.Api.Stats;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
+using Marten.Schema;
 using Weasel.Core;
 
 namespace CaseTracker.Api.Storage;
@@ -77,9 +78,9 @@ public static class StoreConfiguration
         // after a sequence. The webhook dispatch and the broker feed are Wolverine subscriptions,
         // registered with the notifications (Notifications/NotificationsSetup.cs).
         opts.Projections.Add(new NotificationFeedProjection(), ProjectionLifecycle.Async);
-        opts.Schema.For<FeedEntry>()
-            .Duplicate(x => x.TargetId, configure: index => index.Columns = ["target_id", "sequence"])
-            .Duplicate(x => x.Sequence, configure: index => index.Columns = ["sequence"]);
+        // Read as "this case or person, after this sequence, in order": one index on both columns,
+        // unique because a target has one row per event.
+        opts.Schema.For<FeedEntry>().UniqueIndex(UniqueIndexType.DuplicatedField, x => x.TargetId, x => x.Sequence);
         opts.Schema.For<Subscription>().Duplicate(x => x.User).Duplicate(x => x.TargetId);
 
         opts.Schema.For<IdempotencyRecord>();
