@@ -2,6 +2,7 @@ using CaseTracker.Api.Audit;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
 using CaseTracker.Api.Http;
+using CaseTracker.Api.Notifications;
 using CaseTracker.Api.Operations;
 using CaseTracker.Api.Storage;
 using JasperFx;
@@ -19,6 +20,7 @@ builder.Logging.AddCaseTrackerLogging(builder.Environment);
 if (CommandLine.IsVerb(args)) builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
 
 builder.Services.AddCaseTrackerStorage();
+builder.Services.AddCaseTrackerNotifications(builder.Configuration);
 builder.Host.UseWolverine(opts => opts.ConfigureCaseTracker(builder.Configuration));
 builder.Services.AddWolverineHttp();
 builder.Services.AddCaseTrackerAuth();

@@ -45,13 +45,25 @@ public sealed class ReadAudit(RequestDelegate next, ILogger<ReadAudit> logger)
     {
         if (HttpMethods.IsGet(http.Request.Method) && http.Request.Path.StartsWithSegments("/api"))
         {
-            http.Response.OnStarting(() => Record(http, store, clock));
+            http.Response.OnStarting(() => Record(http, store, clock, logger));
         }
 
         return next(http);
     }
 
-    private async Task Record(HttpContext http, IDocumentStore store, TimeProvider clock)
+    /// <summary>
+    /// For an answer that keeps sending after it started (a stream of notifications): records
+    /// another read, of what the next part shows, before that part is sent.
+    /// </summary>
+    public static Task RecordMoreAsync(HttpContext http, IEnumerable<Guid> shown)
+    {
+        Shown(http, shown);
+        var services = http.RequestServices;
+        return Record(http, services.GetRequiredService<IDocumentStore>(), services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ILogger<ReadAudit>>());
+    }
+
+    private static async Task Record(HttpContext http, IDocumentStore store, TimeProvider clock, ILogger logger)
     {
         if (http.Response.StatusCode >= 400 || http.User.FindFirst(ActorClaims.User)?.Value is not { } user)
         {

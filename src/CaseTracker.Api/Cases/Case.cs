@@ -427,3 +427,33 @@ public sealed class CaseEntries(IReadOnlyList<CaseEntry> rows)
         return new CaseEntries([.. rows.DistinctBy(x => x.Id)]);
     }
 }
+
+/// <summary>
+/// One line per kind of fact, naming no person, so it stays true when a person is sealed or
+/// expunged: what followers are told (the notification feed). It sits beside the events so that a
+/// new kind of fact is given its line where it is declared.
+/// </summary>
+public static class Summaries
+{
+    public static string Of(object fact) => fact switch
+    {
+        CaseOpened x => $"Case {x.Reference} opened: {x.Title}",
+        TipReceived x => $"Tip received from {x.FromAgency}",
+        DefendantIdentified x => x.Role is { Length: > 0 } role ? $"Defendant identified ({role})" : "Defendant identified",
+        ArrestMade x => $"Arrest made at {x.Place} by {x.Agency}",
+        DrugsSeized x => $"{x.Quantity} {x.Unit} of {x.Substance} seized at {x.Place}",
+        ChargeFiled x => $"Charge filed: {x.Offence}",
+        VerdictReached x => $"Verdict reached: {x.Verdict} ({x.Court})",
+        SentenceHanded x => $"Sentence handed: {x.Kind} ({x.Court})",
+        SentenceCommuted x => $"Sentence commuted from {x.FromKind} to {x.ToKind}",
+        LeadReferred x => $"Lead referred to {x.ToAgency} ({x.Jurisdiction})",
+        ReferralOutcomeReported x => $"Referral outcome: {x.InvestigationsOpened} investigations opened, {x.Arrests} arrests, {x.Indictments} indictments",
+        CaseLinked x => $"Case linked to another case ({x.Relation})",
+        EntryRetracted x => $"{x.Kind} retracted: {x.Reason}",
+        CaseRestricted => "Case restricted to its agencies",
+        CaseRestrictionLifted => "Case restriction lifted",
+        CaseClosed x => $"Case closed: {x.Disposition}",
+        // A new kind of fact must say what its followers are told (a test walks every kind).
+        _ => throw new System.Diagnostics.UnreachableException($"{fact.GetType().Name} has no notification summary."),
+    };
+}

@@ -15,6 +15,10 @@ public static class CaseVisibility
         return cases.Where(x => !x.Restricted || x.LeadAgency == agency || x.PartnerAgencies.Contains(agency));
     }
 
+    /// <summary>Whether the case exists and this user may see it (a missing case and a hidden one answer alike).</summary>
+    public static bool Shows(this CaseHeader? header, ClaimsPrincipal user) =>
+        header is not null && CaseAccess.MaySee(user, header.Restricted, header.Agencies);
+
     /// <summary>The restricted cases this user may not see; projections across cases leave them out.</summary>
     public static async Task<IReadOnlyList<Guid>> HiddenFrom(IQuerySession session, ClaimsPrincipal user, CancellationToken ct)
     {

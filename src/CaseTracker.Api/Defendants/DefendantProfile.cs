@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using CaseTracker.Api.Audit;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
@@ -187,11 +188,15 @@ public static class DefendantEndpoints
 
         var profile = travel.IsPresent
             ? await FoldAsync(session, defendantId, travel, ct)
-            : (await session.LoadAsync<DefendantProfile>(defendantId, ct))?.Without(await CaseVisibility.HiddenFrom(session, http.User, ct));
+            : await VisibleAsync(session, defendantId, http.User, ct);
         return profile is null
             ? Results.Problem(Problems.NotFound($"No defendant {defendantId} (at that point in time)."))
             : Results.Json(profile);
     }
+
+    /// <summary>The person's current profile as this reader may see it: null when no case they may see names them.</summary>
+    public static async Task<DefendantProfile?> VisibleAsync(IQuerySession session, Guid defendantId, ClaimsPrincipal reader, CancellationToken ct) =>
+        (await session.LoadAsync<DefendantProfile>(defendantId, ct))?.Without(await CaseVisibility.HiddenFrom(session, reader, ct));
 
     /// <summary>
     /// Marten keeps no history of multi-stream documents, so time travel folds the person's events

@@ -18,6 +18,7 @@ public static class ApiDocs
         ["Cases"] = "Open a case and record its facts, one command per fact; read the case as it stands.",
         ["Defendants"] = "People across cases: search names and aliases, read one person's profile.",
         ["Stats"] = "Dashboard totals across the cases the reader may see.",
+        ["Notifications"] = "Follow a case or a person: subscriptions, notifications (also live, as server-sent events), signed webhooks and their dead letters.",
         ["Audit"] = "The history of each case with its hash chain, integrity reports, signed checkpoints and the read log.",
         ["Exports"] = "What leaves CaseTracker for court: the case file as PDF, and the case's signed history that anyone can verify offline.",
         ["Operations"] = "Liveness and readiness for orchestrators; no token needed.",
@@ -77,6 +78,7 @@ public static class ApiDocs
         var chains = context.DescriptionGroups.SelectMany(x => x.Items)
             .Select(x => x.ActionDescriptor).OfType<WolverineActionDescriptor>().Select(x => x.Chain);
         CommandSchemas.Apply(document, chains);
+        document.Components.Schemas?.Remove(ApiOperations.UntypedResult);
         return Task.CompletedTask;
     }
 

@@ -27,7 +27,9 @@ public static partial class ApiOperations
         var document = context.Document ?? throw new InvalidOperationException("The operation belongs to no document.");
         var route = chain.RoutePattern?.RawText ?? "/" + context.Description.RelativePath;
         var protectedRoute = route.StartsWith("/api/", StringComparison.Ordinal);
-        var isCommand = context.Description.HttpMethod == HttpMethods.Post && chain.RequestType is not null;
+        var hasBody = context.Description.HttpMethod == HttpMethods.Post
+                      && chain.Method.Method.GetParameters().Any(x => x.ParameterType == chain.RequestType);
+        var isCommand = hasBody && AnswersAccepted(chain.Method.Method.ReturnType);
         var hasPathParameters = chain.RoutePattern?.Parameters.Count > 0;
         var onExistingCase = isCommand && chain.RoutePattern!.Parameters.Any(x => x.Name == "caseId");
 
@@ -43,6 +45,12 @@ public static partial class ApiOperations
 
         operation.Responses ??= [];
         foreach (var status in operation.Responses.Keys.Where(x => x[0] is '4' or '5').ToList()) operation.Responses.Remove(status);
+        // An endpoint answering an untyped IResult gets a 200 it may never give (a 201 or a 204
+        // instead); the answers it declares are the true ones.
+        if (Untyped(chain.Method.Method.ReturnType) && !chain.Method.Method.GetCustomAttributes().OfType<Microsoft.AspNetCore.Mvc.ApiExplorer.IApiResponseMetadataProvider>().Any(x => x.StatusCode == 200))
+        {
+            operation.Responses.Remove("200");
+        }
 
         if (isCommand)
         {
@@ -76,7 +84,11 @@ public static partial class ApiOperations
 
         // The query string is checked for text PostgreSQL cannot store before any route is chosen.
         await Problem(operation, context, 400, InvalidRequest, ValidationProblemSchema, ct);
-        if (protectedRoute) await Refusals(operation, context, isCommand, hasPathParameters, onExistingCase, ct);
+        if (protectedRoute) await Refusals(operation, context, isCommand, hasBody, hasPathParameters, onExistingCase, ct);
+        foreach (var refusal in chain.Method.Method.GetCustomAttributes<RefusesAttribute>())
+        {
+            await Problem(operation, context, refusal.Status, refusal.Description, ct: ct);
+        }
 
         var ordered = operation.Responses.OrderBy(x => x.Key, StringComparer.Ordinal).ToList();
         operation.Responses.Clear();
@@ -85,7 +97,7 @@ public static partial class ApiOperations
 
     /// <summary>Every refusal the pipeline in front of the endpoint, or the endpoint itself, can answer.</summary>
     private static async Task Refusals(
-        OpenApiOperation operation, OpenApiOperationTransformerContext context, bool isCommand, bool hasPathParameters, bool onExistingCase, CancellationToken ct)
+        OpenApiOperation operation, OpenApiOperationTransformerContext context, bool isCommand, bool hasBody, bool hasPathParameters, bool onExistingCase, CancellationToken ct)
     {
         await Problem(operation, context, 401, "No valid bearer token was sent.", ct: ct);
         await Problem(operation, context, 403, "The token's role (or, for time travel and restrictions, the reader) may not do this.", ct: ct);
@@ -94,14 +106,28 @@ public static partial class ApiOperations
         {
             await Problem(operation, context, 409, "The command conflicts with the case as recorded (closed, already done, reference taken); nothing was recorded.", ct: ct);
             if (onExistingCase) await Problem(operation, context, 412, "If-Match named a version the case has moved on from; nothing was recorded.", ct: ct);
+            await Problem(operation, context, 422, "The Idempotency-Key was used before with another request; nothing was recorded.", ct: ct);
+        }
+
+        if (hasBody)
+        {
             await Problem(operation, context, 413, "The body is over the size limit (Limits:MaxBodyBytes).", ct: ct);
             await Problem(operation, context, 415, "The body is not sent as application/json.", ct: ct);
-            await Problem(operation, context, 422, "The Idempotency-Key was used before with another request; nothing was recorded.", ct: ct);
         }
 
         AddHeader(await Problem(operation, context, 429, "This user's request budget for the minute is spent.", ct: ct), "Retry-After", "Seconds to wait before retrying.");
         AddHeader(await Problem(operation, context, 503, "PostgreSQL could not be reached; nothing was recorded.", ct: ct), "Retry-After", "Seconds to wait before retrying.");
     }
+
+    /// <summary>The placeholder schema ASP.NET's description gives an untyped answer; no operation keeps it.</summary>
+    public const string UntypedResult = nameof(IResult);
+
+    private static bool Untyped(Type returned) =>
+        returned == typeof(IResult) || (returned.IsGenericType && returned.GetGenericArguments().Any(Untyped));
+
+    /// <summary>Whether the endpoint answers <see cref="CommandAccepted"/>, alone or with the events it appends: a command on a case.</summary>
+    private static bool AnswersAccepted(Type returned) =>
+        returned == typeof(CommandAccepted) || (returned.IsGenericType && returned.GetGenericArguments().Any(AnswersAccepted));
 
     /// <summary>
     /// Every command answers <see cref="CommandAccepted"/>; the one that starts a case's stream

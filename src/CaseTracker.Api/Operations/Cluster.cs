@@ -24,5 +24,12 @@ public static class Cluster
         opts.Durability.StaleNodeTimeout = TimeSpan.FromSeconds(stale);
         opts.Durability.NodeReassignmentPollingTime = TimeSpan.FromSeconds(Math.Min(5, stale / 2));
         opts.Durability.CheckAssignmentPeriod = TimeSpan.FromSeconds(Math.Min(30, stale));
+
+        // How often a node looks in PostgreSQL for messages whose time has come: scheduled webhook
+        // retries, replayed dead letters, outbox rows a broker could not take. It bounds how late a
+        // retry runs, so the webhook backoff (Webhooks:FirstRetrySeconds) is not set finer than this.
+        var polling = configuration.GetValue("Cluster:DurabilityPollingSeconds", 5.0);
+        if (polling is < 0.05 or > 300) throw new InvalidOperationException("Cluster:DurabilityPollingSeconds must be from 0.05 to 300.");
+        opts.Durability.ScheduledJobPollingTime = TimeSpan.FromSeconds(polling);
     }
 }

@@ -2,10 +2,12 @@ using CaseTracker.Api.Audit;
 using CaseTracker.Api.Cases;
 using CaseTracker.Api.Defendants;
 using CaseTracker.Api.Idempotency;
+using CaseTracker.Api.Notifications;
 using CaseTracker.Api.Stats;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
+using Marten.Schema;
 using Weasel.Core;
 
 namespace CaseTracker.Api.Storage;
@@ -72,6 +74,14 @@ public static class StoreConfiguration
         opts.Projections.Add<DefendantProfileProjection>(ProjectionLifecycle.Async);
         opts.Schema.For<DefendantProfile>().NgramIndex(x => x.SearchText);
         opts.Projections.Add<DashboardStatsProjection>(ProjectionLifecycle.Async);
+        // What followers of a case or person are told: a row per event and target, read by target
+        // after a sequence. The webhook dispatch and the broker feed are Wolverine subscriptions,
+        // registered with the notifications (Notifications/NotificationsSetup.cs).
+        opts.Projections.Add(new NotificationFeedProjection(), ProjectionLifecycle.Async);
+        // Read as "this case or person, after this sequence, in order": one index on both columns,
+        // unique because a target has one row per event.
+        opts.Schema.For<FeedEntry>().UniqueIndex(UniqueIndexType.DuplicatedField, x => x.TargetId, x => x.Sequence);
+        opts.Schema.For<Subscription>().Duplicate(x => x.User).Duplicate(x => x.TargetId);
 
         opts.Schema.For<IdempotencyRecord>();
         opts.Schema.For<ReadRecord>().Index(x => x.User).Index(x => x.CaseId).Index(x => x.DefendantId).Index(x => x.At)

@@ -1,6 +1,7 @@
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
 using CaseTracker.Api.Defendants;
+using CaseTracker.Api.Notifications;
 using CaseTracker.Api.Stats;
 using CaseTracker.Api.Storage;
 using CaseTracker.Tests.Support;
@@ -24,7 +25,7 @@ public sealed class RebuildCollection : ICollectionFixture<AppFixture>
 [Collection(RebuildCollection.Name)]
 public class rebuilding_projections(AppFixture fixture)
 {
-    private static readonly string[] Tables = ["mt_doc_caseheader", "mt_doc_casedetailsentry", "mt_doc_defendantprofile", "mt_doc_dashboardstats", "mt_doc_case", "mt_doc_caseentry"];
+    private static readonly string[] Tables = ["mt_doc_caseheader", "mt_doc_casedetailsentry", "mt_doc_defendantprofile", "mt_doc_dashboardstats", "mt_doc_case", "mt_doc_caseentry", "mt_doc_feedentry"];
 
     [Fact]
     public async Task a_rebuild_from_the_events_gives_every_document_exactly_as_built_live()
@@ -66,10 +67,12 @@ public class rebuilding_projections(AppFixture fixture)
                       $"update {StoreConfiguration.Schema}.mt_doc_caseheader set data = jsonb_set(data, '{{title}}', '\"damaged\"'); " +
                       $"delete from {StoreConfiguration.Schema}.mt_doc_casedetailsentry where (data ->> 'version')::bigint % 3 = 0; " +
                       $"update {StoreConfiguration.Schema}.mt_doc_case set data = jsonb_set(data, '{{isClosed}}', 'true'); " +
-                      $"update {StoreConfiguration.Schema}.mt_doc_caseentry set data = jsonb_set(data, '{{retracted}}', 'true');");
+                      $"update {StoreConfiguration.Schema}.mt_doc_caseentry set data = jsonb_set(data, '{{retracted}}', 'true'); " +
+                      $"delete from {StoreConfiguration.Schema}.mt_doc_feedentry where sequence % 2 = 0; " +
+                      $"update {StoreConfiguration.Schema}.mt_doc_feedentry set data = jsonb_set(data, '{{summary}}', '\"damaged\"');");
 
         using var daemon = await fixture.Store.BuildProjectionDaemonAsync();
-        foreach (var projection in new[] { typeof(CaseHeaderProjection), typeof(CaseDetailsEntriesProjection), typeof(CaseEntriesProjection), typeof(DefendantProfileProjection), typeof(DashboardStatsProjection) })
+        foreach (var projection in new[] { typeof(CaseHeaderProjection), typeof(CaseDetailsEntriesProjection), typeof(CaseEntriesProjection), typeof(DefendantProfileProjection), typeof(DashboardStatsProjection), typeof(NotificationFeedProjection) })
         {
             await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(5), CancellationToken.None);
         }
@@ -84,6 +87,7 @@ public class rebuilding_projections(AppFixture fixture)
         }
 
         live["mt_doc_defendantprofile"].Count.ShouldBeGreaterThan(500);
+        live["mt_doc_feedentry"].Count.ShouldBeGreaterThan(5000);
     }
 
     /// <summary>

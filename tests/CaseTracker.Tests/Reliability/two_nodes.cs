@@ -17,6 +17,9 @@ namespace CaseTracker.Tests.Reliability;
 [Collection(CaseApiCollection.Name)]
 public class two_nodes(AppFixture fixture)
 {
+    /// <summary>The asynchronous projections (people, dashboard, notification feed) and the webhook dispatch.</summary>
+    private const int Placed = 4;
+
     [Fact]
     public async Task both_nodes_write_one_runs_each_projection_and_the_survivor_takes_over()
     {
@@ -40,7 +43,7 @@ public class two_nodes(AppFixture fixture)
         }
 
         var assignments = await WaitForAssignments(connectionString, nodes => nodes.Count > 0, TimeSpan.FromMinutes(3));
-        assignments.Keys.Count(x => x.StartsWith("event-subscriptions://", StringComparison.Ordinal)).ShouldBe(2, "each projection is placed once");
+        assignments.Keys.Count(x => x.StartsWith("event-subscriptions://", StringComparison.Ordinal)).ShouldBe(Placed, "each projection is placed once");
 
         // Kill the node that runs the dashboard projection, and keep writing to the other.
         var nodes = await NodesByStart(connectionString);
@@ -87,7 +90,7 @@ public class two_nodes(AppFixture fixture)
                 while (await reader.ReadAsync()) assignments[reader.GetString(0)] = reader.GetGuid(1);
             }
 
-            if (assignments.Keys.Count(x => x.StartsWith("event-subscriptions://", StringComparison.Ordinal)) == 2 && done(assignments)) return assignments;
+            if (assignments.Keys.Count(x => x.StartsWith("event-subscriptions://", StringComparison.Ordinal)) == Placed && done(assignments)) return assignments;
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"Agent assignments never settled: {string.Join(", ", assignments)}");
             await Task.Delay(500);
         }

@@ -19,12 +19,14 @@ public class authorization_matrix(AppFixture fixture) : IntegrationContext(fixtu
     private static readonly string[] Everyone = [Roles.Officer, Roles.Auditor, Roles.Analyst, Roles.Admin];
 
     /// <summary>
-    /// Officers post; auditors and admins read history, exports and audit; the case file is for everyone
-    /// but analysts, who read projections only; every role reads projections.
+    /// Officers post and end their subscriptions; auditors and admins read history, exports and audit;
+    /// admins operate (/api/admin); the case file is for everyone but analysts, who read projections
+    /// only; every role reads projections and its own notifications.
     /// </summary>
     private static string[] Allowed(string method, string pattern) => method switch
     {
-        "POST" => [Roles.Officer],
+        _ when pattern.StartsWith("/api/admin", StringComparison.Ordinal) => [Roles.Admin],
+        "POST" or "DELETE" => [Roles.Officer],
         "GET" when pattern.EndsWith("/events", StringComparison.Ordinal) || pattern.EndsWith("/integrity", StringComparison.Ordinal)
                    || pattern.EndsWith("/export", StringComparison.Ordinal)
                    || pattern.StartsWith("/api/audit", StringComparison.Ordinal) => [Roles.Auditor, Roles.Admin],
@@ -79,6 +81,7 @@ public class authorization_matrix(AppFixture fixture) : IntegrationContext(fixtu
         var result = await Host.Scenario(x =>
         {
             if (method == "POST") x.Post.Json(new { }).ToUrl(url);
+            else if (method == "DELETE") x.Delete.Url(url);
             else x.Get.Url(url);
             if (token is not null) x.WithBearerToken(token);
             x.IgnoreStatusCode();

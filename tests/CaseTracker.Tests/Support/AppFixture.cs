@@ -30,7 +30,7 @@ public class AppFixture : IAsyncLifetime
 
     public IDocumentStore Store => Host.Services.GetRequiredService<IDocumentStore>();
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         ConnectionString = await CreateDatabaseAsync();
         Host = await AlbaHost.For<Program>(builder =>
@@ -44,13 +44,16 @@ public class AppFixture : IAsyncLifetime
             builder.ConfigureServices(services =>
             {
                 services.RunWolverineInSoloMode();
-                services.DisableAllExternalWolverineTransports();
+                if (!ExternalTransports) services.DisableAllExternalWolverineTransports();
             });
         });
     }
 
     /// <summary>A fresh database on the run's shared server; fault tests bring a server of their own.</summary>
     protected virtual Task<string> CreateDatabaseAsync() => PostgresServer.CreateDatabaseAsync();
+
+    /// <summary>Whether Wolverine connects to the message brokers the settings name (a test's own RabbitMQ).</summary>
+    protected virtual bool ExternalTransports => false;
 
     /// <summary>Configuration for this host; tests share one budget per user, so it is generous.</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
@@ -63,7 +66,7 @@ public class AppFixture : IAsyncLifetime
     public string TokenFor(string role, string user = "test-user", string? agency = "Test Agency") =>
         Host.Services.GetRequiredService<TokenIssuer>().Issue(user, role, agency, TimeSpan.FromHours(1));
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await Host.StopAsync();
         await Host.DisposeAsync();

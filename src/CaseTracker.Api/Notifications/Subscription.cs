@@ -1,0 +1,124 @@
+using System.Security.Claims;
+using System.Text.Json.Serialization;
+using CaseTracker.Api.Auth;
+using CaseTracker.Api.Defendants;
+using CaseTracker.Api.Http;
+using CaseTracker.Api.Operations;
+using JasperFx.Events;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Wolverine.Http;
+
+namespace CaseTracker.Api.Notifications;
+
+public static class SubscriptionKind
+{
+    public const string Defendant = "defendant";
+    public const string Case = "case";
+
+    public static readonly IReadOnlyList<string> All = [Defendant, Case];
+}
+
+/// <summary>
+/// One user following one case or person. A document, not an event: following is a preference of
+/// the user, not a fact of any case, and its webhook secret must be erasable when it ends. Which
+/// events it covers is fixed when it is stored (<see cref="StartsAfter"/>), so the notifications it
+/// yields are a function of the events alone and read the same after any rebuild.
+/// </summary>
+public class Subscription
+{
+    public Guid Id { get; set; }
+
+    /// <summary>Who follows, and with which role and agency: need-to-know is judged against these at every delivery and read.</summary>
+    public string User { get; set; } = "";
+    public string Role { get; set; } = "";
+    public string? Agency { get; set; }
+
+    public string Kind { get; set; } = "";
+    public Guid TargetId { get; set; }
+    public string? WebhookUrl { get; set; }
+
+    /// <summary>Signs each webhook delivery; never shown again after the subscription is created.</summary>
+    public string? Secret { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>
+    /// The event store's highest sequence when the subscription was stored: it covers exactly the
+    /// events after that one.
+    /// </summary>
+    public long StartsAfter { get; set; }
+
+    /// <summary>
+    /// Set by <see cref="WebhookDispatch"/> when it first sees a subscription with a webhook: the
+    /// position it had then reached. Events between <see cref="StartsAfter"/> and this one (committed
+    /// while the subscription itself was being stored) are dispatched at that moment, so the webhook
+    /// receives exactly what the notification list shows.
+    /// </summary>
+    public long? DispatchedAfter { get; set; }
+
+    /// <summary>Whether this subscription covers the event: after it began, and about its case or person.</summary>
+    public bool Covers(IEvent e) =>
+        e.Sequence > StartsAfter && Kind switch
+        {
+            SubscriptionKind.Case => e.StreamId == TargetId,
+            SubscriptionKind.Defendant => DefendantProfileProjection.Concerning(e.Data) == TargetId,
+            _ => false,
+        };
+
+    /// <summary>The subscriber as they were when they subscribed, for the need-to-know rules of <see cref="CaseAccess"/>.</summary>
+    public ClaimsPrincipal Subscriber()
+    {
+        List<Claim> claims = [new(ActorClaims.User, User), new(ActorClaims.Role, Role)];
+        if (Agency is not null) claims.Add(new Claim(ActorClaims.Agency, Agency));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, "subscription", ActorClaims.User, ActorClaims.Role));
+    }
+
+    public SubscriptionView View() => new(Id, Kind, TargetId, WebhookUrl, CreatedAt, StartsAfter);
+}
+
+/// <summary>A subscription as its owner reads it: the secret is never read back.</summary>
+/// <param name="StartsAfter">the event sequence after which events are covered; notifications carry the sequence of their event</param>
+public record SubscriptionView(
+    Guid SubscriptionId,
+    string Kind,
+    Guid TargetId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? WebhookUrl,
+    DateTimeOffset CreatedAt,
+    long StartsAfter);
+
+public static class SubscriptionEndpoints
+{
+    /// <summary>Lists the caller's subscriptions.</summary>
+    /// <remarks>The cases and people the calling user follows, oldest first. Secrets are never shown.</remarks>
+    [WolverineGet("/api/subscriptions", OperationId = "ListSubscriptions")]
+    [Authorize(Policy = Policies.ReadCases)]
+    [ProducesResponseType<SubscriptionView[]>(StatusCodes.Status200OK)]
+    public static async Task<IReadOnlyList<SubscriptionView>> List(IQuerySession session, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var owner = user.FindFirst(ActorClaims.User)!.Value;
+        var found = await session.Query<Subscription>().Where(x => x.User == owner).OrderBy(x => x.CreatedAt).ThenBy(x => x.Id).ToListAsync(ct);
+        return [.. found.Select(x => x.View())];
+    }
+
+    /// <summary>Reads one of the caller's subscriptions.</summary>
+    /// <remarks>Another user's subscription answers 404, like one that does not exist.</remarks>
+    [WolverineGet("/api/subscriptions/{subscriptionId:guid}", OperationId = "GetSubscription")]
+    [Authorize(Policy = Policies.ReadCases)]
+    [ProducesResponseType<SubscriptionView>(StatusCodes.Status200OK)]
+    [Refuses(StatusCodes.Status404NotFound, "No such subscription of the calling user.")]
+    public static async Task<IResult> Get(Guid subscriptionId, IQuerySession session, ClaimsPrincipal user, CancellationToken ct) =>
+        await OwnAsync(session, subscriptionId, user, ct) is { } found
+            ? Results.Json(found.View())
+            : Results.Problem(NoSubscription(subscriptionId));
+
+    /// <summary>The subscription, if it exists and belongs to this user.</summary>
+    public static async Task<Subscription?> OwnAsync(IQuerySession session, Guid subscriptionId, ClaimsPrincipal user, CancellationToken ct) =>
+        await session.LoadAsync<Subscription>(subscriptionId, ct) is { } found && found.User == user.FindFirst(ActorClaims.User)?.Value
+            ? found
+            : null;
+
+    /// <summary>Another user's subscription and one that does not exist answer alike.</summary>
+    public static ProblemDetails NoSubscription(Guid subscriptionId) => Problems.NotFound($"No subscription {subscriptionId}.");
+}
