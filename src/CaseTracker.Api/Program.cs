@@ -1,5 +1,6 @@
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
+using CaseTracker.Api.Exhibits;
 using CaseTracker.Api.Http;
 using CaseTracker.Api.Operations;
 using CaseTracker.Api.Storage;
@@ -38,6 +39,7 @@ app.MapWolverineEndpoints(opts =>
     opts.AddParameterHandlingStrategy<QueryTimes>();
     opts.AddMiddleware(typeof(ActorMetadata), chain => chain.HttpMethods.Contains(HttpMethods.Post));
     opts.AddMiddleware(typeof(CaseWriteRules), CaseWriteRules.Applies);
+    opts.AddMiddleware(typeof(ExhibitWriteRules), ExhibitWriteRules.Applies);
 });
 
 return await app.RunJasperFxCommands(CommandLine.Normalise(args));

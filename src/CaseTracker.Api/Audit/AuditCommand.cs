@@ -6,7 +6,7 @@ namespace CaseTracker.Api.Audit;
 
 public class AuditInput : NetCoreInput
 {
-    [Description("verify: recompute the hash chain and signatures of every case")]
+    [Description("verify: recompute the hash chain and signatures of every case and exhibit")]
     public string Action { get; set; } = "verify";
 
     [Description("A checkpoint from GET /api/audit/checkpoint: also report every stream shorter than, or diverging from, it")]
@@ -16,8 +16,8 @@ public class AuditInput : NetCoreInput
     public string? KeyFlag { get; set; }
 }
 
-/// <summary>For scheduled checks: exits non-zero when any case's chain is broken or a checkpoint is not met.</summary>
-[Description("audit verify [--checkpoint FILE [--key FILE]]: checks the hash chain and signatures of every case stream")]
+/// <summary>For scheduled checks: exits non-zero when any stream's chain is broken or a checkpoint is not met.</summary>
+[Description("audit verify [--checkpoint FILE [--key FILE]]: checks the hash chain and signatures of every case and exhibit stream")]
 public class AuditCommand : JasperFxAsyncCommand<AuditInput>
 {
     public override async Task<bool> Execute(AuditInput input)
@@ -30,20 +30,20 @@ public class AuditCommand : JasperFxAsyncCommand<AuditInput>
 
         using var host = input.BuildHost();
         var store = host.Services.GetRequiredService<IDocumentStore>();
-        var integrity = host.Services.GetRequiredService<CaseIntegrity>();
+        var integrity = host.Services.GetRequiredService<StreamIntegrity>();
 
         var streams = await StoredEvents.AllStreamIdsAsync(store, CancellationToken.None);
         var broken = 0;
-        foreach (var caseId in streams)
+        foreach (var streamId in streams)
         {
-            var report = (await integrity.VerifyAsync(caseId, CancellationToken.None))!;
+            var report = (await integrity.VerifyAsync(streamId, CancellationToken.None))!;
             if (report.Valid) continue;
 
             broken++;
-            Console.WriteLine($"INVALID case {caseId} at version {report.FirstInvalidVersion}: {report.Reason}");
+            Console.WriteLine($"INVALID {Kind(report.StreamType)} {streamId} at version {report.FirstInvalidVersion}: {report.Reason}");
         }
 
-        Console.WriteLine($"{streams.Count} cases checked, {broken} invalid");
+        Console.WriteLine($"{streams.Count} streams checked (cases and exhibits), {broken} invalid");
         var checkpointMet = input.CheckpointFlag is null || await MeetsCheckpoint(input, host.Services);
         return broken == 0 && checkpointMet;
     }
@@ -61,8 +61,16 @@ public class AuditCommand : JasperFxAsyncCommand<AuditInput>
         }
 
         var breaches = await services.GetRequiredService<Checkpoints>().CompareAsync(heads, CancellationToken.None);
-        foreach (var breach in breaches) Console.WriteLine($"INVALID case {breach.StreamId} at version {breach.Version}: {breach.Reason}");
+        await using var session = services.GetRequiredService<IDocumentStore>().QuerySession();
+        foreach (var breach in breaches)
+        {
+            var type = (await session.Events.FetchStreamStateAsync(breach.StreamId))?.AggregateType;
+            Console.WriteLine($"INVALID {Kind(type)} {breach.StreamId} at version {breach.Version}: {breach.Reason}");
+        }
+
         Console.WriteLine($"{heads.Count} streams of the checkpoint taken {checkpoint["takenAt"]} checked, {breaches.Count} not met");
         return breaches.Count == 0;
     }
+
+    private static string Kind(Type? streamType) => streamType == typeof(Exhibits.Exhibit) ? "exhibit" : "case";
 }

@@ -23,7 +23,7 @@ public sealed record StoredEvent(
 {
     public string? Header(string name) => Headers[name]?.GetValue<string>();
 
-    public Actor Actor => new(User ?? "system", Header(EventHeaders.Role), Header(EventHeaders.Agency));
+    public Actor Actor => new(User ?? Actor.SystemUser, Header(EventHeaders.Role), Header(EventHeaders.Agency));
 
     /// <summary>How the row says the event was stored, as seal 2 covers it.</summary>
     public Recording Recording(Guid streamId) =>
@@ -31,6 +31,21 @@ public sealed record StoredEvent(
 
     /// <summary>The .NET event type, when the row still names one this build knows.</summary>
     public Type? ClrType => DotNetType is null ? null : Type.GetType(DotNetType, throwOnError: false);
+
+    /// <summary>The event's business time, read through its type; null when the row no longer reads as one.</summary>
+    public DateTimeOffset? BusinessTime(Marten.ISerializer serializer)
+    {
+        if (ClrType is not { } type) return null;
+        try
+        {
+            using var data = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Data));
+            return (serializer.FromJson(type, data) as IFact)?.OccurredAt;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
 }
 
 /// <summary>
@@ -40,7 +55,7 @@ public sealed record StoredEvent(
 public static class StoredEvents
 {
     public static async Task<IReadOnlyList<StoredEvent>> ReadAsync(
-        IDocumentStore store, Guid caseId, long fromVersion, int limit, CancellationToken ct)
+        IDocumentStore store, Guid streamId, long fromVersion, int limit, CancellationToken ct)
     {
         await using var connection = store.Storage.Database.CreateConnection();
         await connection.OpenAsync(ct);
@@ -53,7 +68,7 @@ public static class StoredEvents
              order by version
              limit @limit
              """, connection);
-        command.Parameters.AddWithValue("stream", caseId);
+        command.Parameters.AddWithValue("stream", streamId);
         command.Parameters.AddWithValue("from", fromVersion);
         command.Parameters.AddWithValue("limit", limit);
 
@@ -76,9 +91,10 @@ public static class StoredEvents
         await reader.IsDBNullAsync(column, ct) ? null : reader.GetString(column);
 
     /// <summary>
-    /// Every case stream. Marten's tombstone stream is left out: Marten writes to it when an append
-    /// fails after its sequence numbers were taken (routine when commands race), so it is no case
-    /// and has no chain, and reporting it would bury real tampering among false alarms.
+    /// Every stream: each case's and each exhibit's. Marten's tombstone stream is left out: Marten
+    /// writes to it when an append fails after its sequence numbers were taken (routine when
+    /// commands race), so it records nothing and has no chain, and reporting it would bury real
+    /// tampering among false alarms.
     /// </summary>
     public static async Task<IReadOnlyList<Guid>> AllStreamIdsAsync(IDocumentStore store, CancellationToken ct)
     {
@@ -92,10 +108,15 @@ public static class StoredEvents
         return ids;
     }
 
-    /// <summary>The version the stream claims to be at, or null when there is no such case.</summary>
-    public static async Task<long?> StreamVersionAsync(IDocumentStore store, Guid caseId, CancellationToken ct)
+    /// <summary>
+    /// The version the stream claims to be at, or null when there is no such stream of
+    /// <typeparamref name="TStream"/> (a case id asked for as an exhibit's is no exhibit).
+    /// </summary>
+    public static async Task<long?> StreamVersionAsync<TStream>(IDocumentStore store, Guid streamId, CancellationToken ct)
     {
         await using var session = store.QuerySession();
-        return (await session.Events.FetchStreamStateAsync(caseId, ct))?.Version;
+        return await session.Events.FetchStreamStateAsync(streamId, ct) is { } state && state.AggregateType == typeof(TStream)
+            ? state.Version
+            : null;
     }
 }

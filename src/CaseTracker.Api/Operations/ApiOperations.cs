@@ -29,7 +29,9 @@ public static partial class ApiOperations
         var protectedRoute = route.StartsWith("/api/", StringComparison.Ordinal);
         var isCommand = context.Description.HttpMethod == HttpMethods.Post && chain.RequestType is not null;
         var hasPathParameters = chain.RoutePattern?.Parameters.Count > 0;
-        var onExistingCase = isCommand && chain.RoutePattern!.Parameters.Any(x => x.Name == "caseId");
+        // The stream a command's If-Match is about: the exhibit on exhibit routes, else the case.
+        var stream = chain.RoutePattern?.Parameters.Any(x => x.Name == "exhibitId") == true ? "exhibit" : "case";
+        var onExistingStream = isCommand && chain.RoutePattern!.Parameters.Any(x => x.Name is "caseId" or "exhibitId");
 
         var generatedId = operation.OperationId;
         operation.OperationId = OperationId(chain);
@@ -55,18 +57,24 @@ public static partial class ApiOperations
             }
         }
 
-        if (onExistingCase)
+        if (onExistingStream)
         {
             Header(operation, "If-Match",
-                "The case version the command was decided against, as the case's ETag (\"12\"). If the case has moved on: 412, and nothing is recorded.");
+                $"The {stream} version the command was decided against, as the {stream}'s ETag (\"12\"). If the {stream} has moved on: 412, and nothing is recorded.");
         }
 
         if (operation.Responses.TryGetValue("304", out var found) && found is OpenApiResponse notModified)
         {
-            Header(operation, "If-None-Match", "The ETag of the case as last read. If the case is still at that version: 304, without a body.");
+            Header(operation, "If-None-Match",
+                "The ETag of the case as last read. If the case is still at that version and has no exhibits (whose hand-overs and results move their own streams, not the case's): 304, without a body.");
             notModified.Description = "The case is still at the version named by If-None-Match.";
             AddHeader(notModified, "ETag", "The case's version, quoted.");
             if (operation.Responses.TryGetValue("200", out var read) && read is OpenApiResponse current) AddHeader(current, "ETag", "The case's version, quoted: send it as If-Match or If-None-Match.");
+        }
+
+        if (!isCommand && route == "/api/exhibits/{exhibitId:guid}" && operation.Responses.TryGetValue("200", out var exhibitRead) && exhibitRead is OpenApiResponse exhibit)
+        {
+            AddHeader(exhibit, "ETag", "The exhibit's version, quoted: send it as If-Match on the exhibit's commands.");
         }
 
         foreach (var media in operation.Responses.Values.SelectMany(x => x.Content ?? new Dictionary<string, OpenApiMediaType>()))
@@ -76,7 +84,7 @@ public static partial class ApiOperations
 
         // The query string is checked for text PostgreSQL cannot store before any route is chosen.
         await Problem(operation, context, 400, InvalidRequest, ValidationProblemSchema, ct);
-        if (protectedRoute) await Refusals(operation, context, isCommand, hasPathParameters, onExistingCase, ct);
+        if (protectedRoute) await Refusals(operation, context, isCommand, hasPathParameters, onExistingStream ? stream : null, ct);
 
         var ordered = operation.Responses.OrderBy(x => x.Key, StringComparer.Ordinal).ToList();
         operation.Responses.Clear();
@@ -84,16 +92,22 @@ public static partial class ApiOperations
     }
 
     /// <summary>Every refusal the pipeline in front of the endpoint, or the endpoint itself, can answer.</summary>
+    /// <param name="stream">the existing stream a command appends to ("case", "exhibit"), whose version If-Match names</param>
     private static async Task Refusals(
-        OpenApiOperation operation, OpenApiOperationTransformerContext context, bool isCommand, bool hasPathParameters, bool onExistingCase, CancellationToken ct)
+        OpenApiOperation operation, OpenApiOperationTransformerContext context, bool isCommand, bool hasPathParameters, string? stream, CancellationToken ct)
     {
         await Problem(operation, context, 401, "No valid bearer token was sent.", ct: ct);
         await Problem(operation, context, 403, "The token's role (or, for time travel and restrictions, the reader) may not do this.", ct: ct);
-        if (hasPathParameters) await Problem(operation, context, 404, "No such case, or one this reader may not see; or no such entry in it.", ct: ct);
+        if (hasPathParameters)
+        {
+            await Problem(operation, context, 404, "No such case or exhibit, or one this reader may not see; or no such entry in it.", ct: ct);
+        }
+
         if (isCommand)
         {
-            await Problem(operation, context, 409, "The command conflicts with the case as recorded (closed, already done, reference taken); nothing was recorded.", ct: ct);
-            if (onExistingCase) await Problem(operation, context, 412, "If-Match named a version the case has moved on from; nothing was recorded.", ct: ct);
+            await Problem(operation, context, 409,
+                "The command conflicts with what is recorded (a closed case, an exhibit disposed of or held by someone else, already done, a reference or seal taken); nothing was recorded.", ct: ct);
+            if (stream is not null) await Problem(operation, context, 412, $"If-Match named a version the {stream} has moved on from; nothing was recorded.", ct: ct);
             await Problem(operation, context, 413, "The body is over the size limit (Limits:MaxBodyBytes).", ct: ct);
             await Problem(operation, context, 415, "The body is not sent as application/json.", ct: ct);
             await Problem(operation, context, 422, "The Idempotency-Key was used before with another request; nothing was recorded.", ct: ct);
@@ -104,22 +118,27 @@ public static partial class ApiOperations
     }
 
     /// <summary>
-    /// Every command answers <see cref="CommandAccepted"/>; the one that starts a case's stream
-    /// answers it with 201 and the new case's Location.
+    /// Every command answers <see cref="CommandAccepted"/>; those that start a stream (open a case,
+    /// log an exhibit) answer it with 201 and the new stream's Location.
     /// </summary>
     private static async Task Answers(OpenApiOperation operation, OpenApiOperationTransformerContext context, HttpChain chain, CancellationToken ct)
     {
         var accepted = await Component(context, typeof(CommandAccepted), nameof(CommandAccepted), ct);
         var returned = chain.Method.Method.ReturnType;
         var opens = returned.IsGenericType && returned.GetGenericArguments().Any(typeof(IStartStream).IsAssignableFrom);
+        var exhibit = chain.RoutePattern?.RawText?.Contains("exhibits", StringComparison.Ordinal) == true;
         var response = new OpenApiResponse
         {
-            Description = opens
-                ? "The case is opened; Location names it. The body gives its id and version 1."
-                : "Recorded: the case's version after the append and the id of the new entry.",
+            Description = (opens, exhibit) switch
+            {
+                (true, false) => "The case is opened; Location names it. The body gives its id and version 1.",
+                (true, true) => "The exhibit is logged; Location names it. The body gives its case, its id and version 1 of its own stream.",
+                (false, false) => "Recorded: the case's version after the append and the id of the new entry.",
+                (false, true) => "Recorded: the exhibit's version after the append, its id and its case.",
+            },
             Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = accepted } },
         };
-        if (opens) AddHeader(response, "Location", "The new case: /api/cases/{caseId}.");
+        if (opens) AddHeader(response, "Location", exhibit ? "The new exhibit: /api/exhibits/{exhibitId}." : "The new case: /api/cases/{caseId}.");
         operation.Responses![opens ? "201" : "200"] = response;
     }
 

@@ -323,7 +323,7 @@ public class auditing_a_case(AppFixture fixture) : IntegrationContext(fixture)
         var previous = HashChain.Genesis;
         foreach (var row in rows)
         {
-            var occurredAt = CaseHistoryEndpoint.BusinessTime(row, Fixture.Store.Options.Serializer())!.Value;
+            var occurredAt = row.BusinessTime(Fixture.Store.Options.Serializer())!.Value;
             var recording = row.Header(EventHeaders.Seal) == EventHeaders.CurrentSeal ? row.Recording(caseId) : null;
             var hash = HashChain.Next(previous, HashChain.Canonical(row.StoredType, row.Data, occurredAt, row.Actor, row.Version, recording));
             await Tamper($"update {{0}}.mt_events set headers = headers || jsonb_build_object('previousHash', '{previous}', 'hash', '{hash}') " +
