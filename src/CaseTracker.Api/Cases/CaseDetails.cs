@@ -154,8 +154,11 @@ public partial class CaseDetails
     /// One event folded into the case, through the same steps as the stored header and entries, so
     /// a fold up to any version and the stored case give the same answer.
     /// </summary>
-    public static CaseDetails Fold(CaseDetails? snapshot, Guid id, IEvent e)
+    public static CaseDetails? Fold(CaseDetails? snapshot, Guid id, IEvent e)
     {
+        // Another stream's events (an exhibit's, Marten's tombstones) open no case.
+        if (e.Data is not ICaseEvent) return snapshot;
+
         var details = snapshot ?? new CaseDetails { CaseId = id };
         details.Record(e);
         if (e.Data is EntryRetracted retracted) Retract(details, retracted);

@@ -25,10 +25,11 @@ public class exhibits_and_need_to_know(AppFixture fixture) : IntegrationContext(
 
     private void Foreigner(Scenario x) => x.WithBearerToken(Fixture.TokenFor(Roles.Officer, "foreign-officer", Foreign));
 
-    private async Task<(Guid CaseId, Guid ExhibitId, string Seal)> CaseWithAnExhibit(string substance)
+    private async Task<(Guid CaseId, Guid ExhibitId, string Seal)> CaseWithAnExhibit(string substance, Func<Task>? beforeLogging = null)
     {
         var caseId = await OpenCase();
         var seizure = await RecordSeizure(caseId, 3, "kg", substance);
+        if (beforeLogging is not null) await beforeLogging();
         var body = Commands.Exhibit(seizure);
         var exhibitId = await LogExhibit(caseId, body);
         await Accepted($"/api/exhibits/{exhibitId}/transfers", Commands.Transfer(
@@ -107,11 +108,13 @@ public class exhibits_and_need_to_know(AppFixture fixture) : IntegrationContext(
     public async Task exhibits_of_a_restricted_case_count_in_the_totals_only_for_those_who_may_see_them()
     {
         var substance = $"hidden-{Guid.NewGuid():N}"[..16];
-        await ProjectionsCaughtUp();
-        var foreignBefore = await GetJson<StatsView>("/api/stats", Roles.Analyst, agency: Foreign);
-        var leadBefore = await GetJson<StatsView>("/api/stats", Roles.Analyst, agency: Lead);
-
-        var (caseId, _, _) = await CaseWithAnExhibit(substance);
+        StatsView foreignBefore = null!, leadBefore = null!;
+        var (caseId, _, _) = await CaseWithAnExhibit(substance, async () =>
+        {
+            await ProjectionsCaughtUp();
+            foreignBefore = await GetJson<StatsView>("/api/stats", Roles.Analyst, agency: Foreign);
+            leadBefore = await GetJson<StatsView>("/api/stats", Roles.Analyst, agency: Lead);
+        });
         var visible = await GetJson<StatsView>("/api/stats", Roles.Analyst, agency: Foreign);
         visible.SeizuresConfirmedGrams[substance].ShouldBe(2500m);
         (visible.Exhibits.AtLab - foreignBefore.Exhibits.AtLab).ShouldBe(1);
