@@ -72,11 +72,11 @@ public record CaseSeizure(
 {
     public decimal? Grams => Units.Grams.TryGetValue(Unit, out var factor) ? Quantity * factor : null;
 
-    /// <summary>
-    /// The exhibits made from the seizure, in the order they were logged. They live in streams of
-    /// their own, so they are joined in on every read (<see cref="CaseDetails.WithExhibits"/>) and
-    /// never stored with the seizure's row.
-    /// </summary>
+    /// <summary>The exhibits made from the seizure, in the order they were logged.</summary>
+    /// <remarks>
+    /// Exhibits live in streams of their own, so they are joined in on every read
+    /// (<c>CaseDetails.WithExhibits</c>) and never stored with the seizure's row.
+    /// </remarks>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<Guid>? ExhibitIds { get; init; }
 

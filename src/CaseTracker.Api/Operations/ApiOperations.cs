@@ -44,6 +44,8 @@ public static partial class ApiOperations
             : [];
 
         operation.Responses ??= [];
+        // A lookup by query (a seal number) answers 404 without a path parameter; it says so itself.
+        var declaresNotFound = operation.Responses.ContainsKey("404");
         foreach (var status in operation.Responses.Keys.Where(x => x[0] is '4' or '5').ToList()) operation.Responses.Remove(status);
 
         if (isCommand)
@@ -84,7 +86,7 @@ public static partial class ApiOperations
 
         // The query string is checked for text PostgreSQL cannot store before any route is chosen.
         await Problem(operation, context, 400, InvalidRequest, ValidationProblemSchema, ct);
-        if (protectedRoute) await Refusals(operation, context, isCommand, hasPathParameters, onExistingStream ? stream : null, ct);
+        if (protectedRoute) await Refusals(operation, context, isCommand, hasPathParameters || declaresNotFound, onExistingStream ? stream : null, ct);
 
         var ordered = operation.Responses.OrderBy(x => x.Key, StringComparer.Ordinal).ToList();
         operation.Responses.Clear();
@@ -94,11 +96,11 @@ public static partial class ApiOperations
     /// <summary>Every refusal the pipeline in front of the endpoint, or the endpoint itself, can answer.</summary>
     /// <param name="stream">the existing stream a command appends to ("case", "exhibit"), whose version If-Match names</param>
     private static async Task Refusals(
-        OpenApiOperation operation, OpenApiOperationTransformerContext context, bool isCommand, bool hasPathParameters, string? stream, CancellationToken ct)
+        OpenApiOperation operation, OpenApiOperationTransformerContext context, bool isCommand, bool mayBeNotFound, string? stream, CancellationToken ct)
     {
         await Problem(operation, context, 401, "No valid bearer token was sent.", ct: ct);
         await Problem(operation, context, 403, "The token's role (or, for time travel and restrictions, the reader) may not do this.", ct: ct);
-        if (hasPathParameters)
+        if (mayBeNotFound)
         {
             await Problem(operation, context, 404, "No such case or exhibit, or one this reader may not see; or no such entry in it.", ct: ct);
         }
