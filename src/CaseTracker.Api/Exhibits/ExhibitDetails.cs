@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using CaseTracker.Api.Audit;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
@@ -48,6 +49,13 @@ public class ExhibitDetails
     public ConfirmedAmount? Confirmed { get; set; }
     public ExhibitDisposal? Disposal { get; set; }
     public long Version { get; set; }
+
+    // The dashboard groups every visible exhibit by these on each read: as columns of their own,
+    // carried by the status index (Storage/StoreConfiguration.cs), PostgreSQL reads them without
+    // parsing a single document.
+    [JsonIgnore, Column("integer")] public int DiscrepancyCount => Discrepancies.Count;
+    [JsonIgnore, Column("varchar")] public string? ConfirmedSubstance => Confirmed?.Substance;
+    [JsonIgnore, Column("numeric")] public decimal? ConfirmedGrams => Confirmed?.NetGrams;
 
     /// <summary>
     /// One event folded in, by the inline projection and by time travel alike, so the stored

@@ -253,23 +253,23 @@ public static class GetStatsEndpoint
             ? session.Query<ExhibitDetails>()
             : session.Query<ExhibitDetails>().Where(x => !x.CaseId.IsOneOf(hiddenCases));
 
-        var byStatus = await visible.GroupBy(x => x.Status)
-            .Select(g => new StatusCount(g.Key, g.Count(), g.Sum(x => x.Discrepancies.Count)))
-            .ToListAsync(ct);
-        var confirmed = await visible.Where(x => x.Confirmed != null).GroupBy(x => x.Confirmed!.Substance)
-            .Select(g => new SubstanceGrams(g.Key, g.Sum(x => x.Confirmed!.NetGrams)))
+        // One round trip: a row per status and confirmed substance (none when nothing is confirmed).
+        var groups = await visible
+            .GroupBy(x => new { x.Status, x.ConfirmedSubstance })
+            .Select(g => new ExhibitGroup(g.Key.Status, g.Key.ConfirmedSubstance, g.Count(), g.Sum(x => x.DiscrepancyCount), g.Sum(x => x.ConfirmedGrams)))
             .ToListAsync(ct);
 
-        int Count(string status) => byStatus.Where(x => x.Status == status).Sum(x => x.Count);
+        int Count(string status) => groups.Where(x => x.Status == status).Sum(x => x.Count);
         var figures = new ExhibitFigures(
             Count(ExhibitStatus.InCustody), Count(ExhibitStatus.AtLab), Count(ExhibitStatus.InCourt), Count(ExhibitStatus.Disposed),
-            byStatus.Sum(x => x.Discrepancies));
-        return (figures, confirmed.ToDictionary(x => x.Substance, x => x.Grams));
+            groups.Sum(x => x.Discrepancies));
+        var confirmed = groups.Where(x => x.Substance is not null)
+            .GroupBy(x => x.Substance!)
+            .ToDictionary(g => g.Key, g => g.Sum(x => x.Grams ?? 0));
+        return (figures, confirmed);
     }
 
-    private sealed record StatusCount(string Status, int Count, int Discrepancies);
-
-    private sealed record SubstanceGrams(string Substance, decimal Grams);
+    private sealed record ExhibitGroup(string Status, string? Substance, int Count, int Discrepancies, decimal? Grams);
 
     /// <summary>People identified in at least one case the reader may see.</summary>
     private static async Task<long> DistinctPeople(IQuerySession session, IReadOnlyList<Guid> hidden, CancellationToken ct)

@@ -78,10 +78,15 @@ public static class StoreConfiguration
             .Duplicate(x => x.SealNumber, configure: index => index.IsUnique = true)
             .UniqueIndex(UniqueIndexType.DuplicatedField, "exhibit_number_in_case", x => x.CaseId, x => x.ExhibitNumber);
         opts.Projections.Add<ExhibitDetailsProjection>(ProjectionLifecycle.Inline);
+        // The dashboard groups every visible exhibit by status and confirmed substance on each
+        // read; the status index carries the other columns it sums ([Column] on ExhibitDetails), so
+        // PostgreSQL answers from the index alone (54,000 exhibits: 16-27 ms, against 220 ms from the columns and 420 ms from
+        // the JSON; docs/exhibits.md).
         opts.Schema.For<ExhibitDetails>()
             .Duplicate(x => x.CaseId)
             .Duplicate(x => x.SealNumber)
-            .Duplicate(x => x.Status);
+            .Duplicate(x => x.Status, configure: index =>
+                index.IncludeColumns = ["confirmed_substance", "confirmed_grams", "discrepancy_count", "case_id"]);
 
         // Asynchronous: they span streams. The daemon runs each on exactly one node (Wolverine places
         // it) and they trail the commit by the daemon's polling interval; see docs/projections.md.
