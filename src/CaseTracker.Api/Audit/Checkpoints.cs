@@ -116,9 +116,9 @@ public static class CheckpointEndpoints
 {
     /// <summary>Takes a signed checkpoint of every case's and exhibit's history.</summary>
     /// <remarks>
-    /// A signed statement of every stream's head (version and hash) now, cases and exhibits alike. Keep it where the
-    /// database's owner cannot rewrite it; <c>audit verify --checkpoint FILE</c> later reports
-    /// every stream shorter than, or different from, what it states.
+    /// A signed statement of every stream's head (version and hash) now, cases and exhibits alike.
+    /// Keep it where the database's owner cannot rewrite it; <c>audit verify --checkpoint FILE</c>
+    /// later reports every stream shorter than, or different from, what it states.
     /// </remarks>
     [WolverineGet("/api/audit/checkpoint", OperationId = "TakeCheckpoint")]
     [Authorize(Policy = Policies.ReadHistory)]

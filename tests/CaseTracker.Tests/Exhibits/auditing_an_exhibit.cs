@@ -151,6 +151,24 @@ public class auditing_an_exhibit(AppFixture fixture) : IntegrationContext(fixtur
         output.ShouldContain($"INVALID exhibit {exhibitId} at version 3: it is shorter than the checkpoint");
     }
 
+    [Fact]
+    public async Task every_read_of_an_exhibit_and_every_list_that_showed_it_is_found_by_its_id()
+    {
+        var (caseId, exhibitId) = await ExhibitAtTheLaboratory();
+        var seal = (await GetJson<ExhibitDetails>($"/api/exhibits/{exhibitId}", Roles.Analyst)).SealNumber;
+        await GetJson<ExhibitDetails>($"/api/exhibits?seal={seal}", Roles.Officer);
+        await GetJson<ExhibitDetails[]>($"/api/cases/{caseId}/exhibits", Roles.Auditor);
+
+        var reads = await GetJson<ReadRecordPage>($"/api/audit/reads?exhibitId={exhibitId}", Roles.Auditor);
+
+        reads.Items.Select(x => (x.Role, x.Route)).ShouldBe([
+            (Roles.Auditor, "/api/cases/{caseId:guid}/exhibits"),
+            (Roles.Officer, "/api/exhibits"),
+            (Roles.Analyst, "/api/exhibits/{exhibitId:guid}"),
+        ]);
+        reads.Items[2].ExhibitId.ShouldBe(exhibitId);
+    }
+
     /// <summary>As a superuser who has switched off triggers for the session.</summary>
     private async Task Tamper(string sql, Guid streamId)
     {
