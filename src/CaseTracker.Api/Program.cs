@@ -1,6 +1,7 @@
 using CaseTracker.Api.Audit;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
+using CaseTracker.Api.Exhibits;
 using CaseTracker.Api.Http;
 using CaseTracker.Api.Notifications;
 using CaseTracker.Api.Operations;
@@ -42,6 +43,7 @@ app.MapWolverineEndpoints(opts =>
     opts.AddParameterHandlingStrategy<QueryTimes>();
     opts.AddMiddleware(typeof(ActorMetadata), chain => chain.HttpMethods.Contains(HttpMethods.Post));
     opts.AddMiddleware(typeof(CaseWriteRules), CaseWriteRules.Applies);
+    opts.AddMiddleware(typeof(ExhibitWriteRules), ExhibitWriteRules.Applies);
 });
 
 return await app.RunJasperFxCommands(CommandLine.Normalise(args));

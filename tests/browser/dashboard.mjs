@@ -37,8 +37,10 @@ try {
   const totals = await page.textContent("#totals");
   assert.match(totals, /11\.9 kg/, "the seized fentanyl");
   assert.match(totals, /Arrests\s*$|21/m, "the arrests");
+  assert.match(totals, /Fentanyl confirmed by laboratories/, "the laboratories' confirmed grams");
   const drawn = await page.evaluate(() =>
-    Object.fromEntries(["seizures", "sentences", "arrests", "funnel"].map((id) => [id, window.Chart.getChart(id)?.data.datasets[0].data])));
+    Object.fromEntries(["seizures", "sentences", "arrests", "funnel", "exhibits"].map((id) => [id, window.Chart.getChart(id)?.data.datasets[0].data])));
+  assert.deepEqual(drawn.exhibits, [2, 0, 0, 0], "the two fentanyl exhibits, back in the store");
   assert.deepEqual(drawn.seizures, [11.9, 19.1], "seizures by substance in kg");
   assert.equal(drawn.sentences.reduce((a, b) => a + b, 0), 9, "nine sentences");
   assert.deepEqual(drawn.funnel, [50, 25, 3, 3], "the referral funnel");

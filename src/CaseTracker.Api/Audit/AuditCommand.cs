@@ -8,7 +8,7 @@ namespace CaseTracker.Api.Audit;
 
 public class AuditInput : NetCoreInput
 {
-    [Description("verify: recompute the hash chain and signatures of every case; verify-export: check an export file offline")]
+    [Description("verify: recompute the hash chain and signatures of every case and exhibit; verify-export: check an export file offline")]
     public string Action { get; set; } = "verify";
 
     [Description("verify-export: the file GET /api/cases/{id}/export answered")]
@@ -22,10 +22,10 @@ public class AuditInput : NetCoreInput
 }
 
 /// <summary>
-/// For scheduled checks: exits non-zero when any case's chain is broken or a checkpoint is not met.
+/// For scheduled checks: exits non-zero when any stream's chain is broken or a checkpoint is not met.
 /// <c>verify-export</c> is for anyone handed an export: it needs the file and the public key only.
 /// </summary>
-[Description("audit verify [--checkpoint FILE [--key FILE]] | audit verify-export FILE [--key FILE]: checks case streams, or an export offline")]
+[Description("audit verify [--checkpoint FILE [--key FILE]] | audit verify-export FILE [--key FILE]: checks every case and exhibit stream, or an export offline")]
 public class AuditCommand : JasperFxAsyncCommand<AuditInput>
 {
     public const string VerifyExport = "verify-export";
@@ -57,20 +57,20 @@ public class AuditCommand : JasperFxAsyncCommand<AuditInput>
 
         using var host = input.BuildHost();
         var store = host.Services.GetRequiredService<IDocumentStore>();
-        var integrity = host.Services.GetRequiredService<CaseIntegrity>();
+        var integrity = host.Services.GetRequiredService<StreamIntegrity>();
 
         var streams = await StoredEvents.AllStreamIdsAsync(store, CancellationToken.None);
         var broken = 0;
-        foreach (var caseId in streams)
+        foreach (var streamId in streams)
         {
-            var report = (await integrity.VerifyAsync(caseId, CancellationToken.None))!;
+            var report = (await integrity.VerifyAsync(streamId, CancellationToken.None))!;
             if (report.Valid) continue;
 
             broken++;
-            Console.WriteLine($"INVALID case {caseId} at version {report.FirstInvalidVersion}: {report.Reason}");
+            Console.WriteLine($"INVALID {Kind(report.StreamType)} {streamId} at version {report.FirstInvalidVersion}: {report.Reason}");
         }
 
-        Console.WriteLine($"{streams.Count} cases checked, {broken} invalid");
+        Console.WriteLine($"{streams.Count} streams checked (cases and exhibits), {broken} invalid");
         var checkpointMet = input.CheckpointFlag is null || await MeetsCheckpoint(input, host.Services);
         return broken == 0 && checkpointMet;
     }
@@ -88,7 +88,13 @@ public class AuditCommand : JasperFxAsyncCommand<AuditInput>
         }
 
         var breaches = await services.GetRequiredService<Checkpoints>().CompareAsync(heads, CancellationToken.None);
-        foreach (var breach in breaches) Console.WriteLine($"INVALID case {breach.StreamId} at version {breach.Version}: {breach.Reason}");
+        await using var session = services.GetRequiredService<IDocumentStore>().QuerySession();
+        foreach (var breach in breaches)
+        {
+            var type = (await session.Events.FetchStreamStateAsync(breach.StreamId))?.AggregateType;
+            Console.WriteLine($"INVALID {Kind(type)} {breach.StreamId} at version {breach.Version}: {breach.Reason}");
+        }
+
         Console.WriteLine($"{heads.Count} streams of the checkpoint taken {checkpoint["takenAt"]} checked, {breaches.Count} not met");
         return breaches.Count == 0;
     }
@@ -130,4 +136,6 @@ public class AuditCommand : JasperFxAsyncCommand<AuditInput>
             : $"INVALID line {verdict.Line} of {input.File}: {verdict.Reason}");
         return verdict.Valid;
     }
+
+    private static string Kind(Type? streamType) => streamType == typeof(Exhibits.Exhibit) ? "exhibit" : "case";
 }

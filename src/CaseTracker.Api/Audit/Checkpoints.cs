@@ -27,7 +27,9 @@ public sealed record CheckpointBreach(Guid StreamId, long Version, string Reason
 /// </summary>
 public sealed class Checkpoints(IDocumentStore store, ExportKey key, TimeProvider clock)
 {
-    /// <summary>Every case stream's head now, signed with the export key over its canonical JSON.</summary>
+    public const string Signature = "signature";
+
+    /// <summary>Every stream's head now (each case's and each exhibit's), signed with the export key over its canonical JSON.</summary>
     public async Task<JsonObject> TakeAsync(CancellationToken ct)
     {
         var takenAt = clock.GetUtcNow();
@@ -108,11 +110,11 @@ public sealed class Checkpoints(IDocumentStore store, ExportKey key, TimeProvide
 
 public static class CheckpointEndpoints
 {
-    /// <summary>Takes a signed checkpoint of every case's history.</summary>
+    /// <summary>Takes a signed checkpoint of every case's and exhibit's history.</summary>
     /// <remarks>
-    /// A signed statement of every stream's head (version and hash) now. Keep it where the
-    /// database's owner cannot rewrite it; <c>audit verify --checkpoint FILE</c> later reports
-    /// every stream shorter than, or different from, what it states.
+    /// A signed statement of every stream's head (version and hash) now, cases and exhibits alike.
+    /// Keep it where the database's owner cannot rewrite it; <c>audit verify --checkpoint FILE</c>
+    /// later reports every stream shorter than, or different from, what it states.
     /// </remarks>
     [WolverineGet("/api/audit/checkpoint", OperationId = "TakeCheckpoint")]
     [Authorize(Policy = Policies.ReadHistory)]

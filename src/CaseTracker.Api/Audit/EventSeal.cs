@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using CaseTracker.Api.Cases;
 using CaseTracker.Api.Idempotency;
 using CaseTracker.Api.Storage;
 using JasperFx.Events;
@@ -10,9 +9,10 @@ using Marten.Services;
 namespace CaseTracker.Api.Audit;
 
 /// <summary>
-/// Seals every case event as the session commits: chains its hash to its predecessor's, signs the
-/// hash, and records the request's Idempotency-Key in the same transaction as the event it produced.
-/// It runs after Marten has numbered the events and before the batch is sent.
+/// Seals every event as the session commits, whatever its stream (a case's, an exhibit's): chains
+/// its hash to its predecessor's in the same stream, signs the hash, and records the request's
+/// Idempotency-Key in the same transaction as the event it produced. It runs after Marten has
+/// numbered the events and before the batch is sent.
 /// </summary>
 public sealed class EventSeal(AuditKey key, TimeProvider clock) : DocumentSessionListenerBase
 {
@@ -32,9 +32,9 @@ public sealed class EventSeal(AuditKey key, TimeProvider clock) : DocumentSessio
 
     private string Seal(IDocumentSession session, Guid streamId, IEvent e, string previous)
     {
-        var fact = e.Data as ICaseEvent
-                   ?? throw new InvalidOperationException($"{e.EventType.Name} is not a case event and cannot be chained.");
-        var actor = new Actor(e.UserName ?? "system", e.GetHeader(EventHeaders.Role)?.ToString(), e.GetHeader(EventHeaders.Agency)?.ToString());
+        var fact = e.Data as IFact
+                   ?? throw new InvalidOperationException($"{e.EventType.Name} has no business time and cannot be chained.");
+        var actor = new Actor(e.UserName ?? Actor.SystemUser, e.GetHeader(EventHeaders.Role)?.ToString(), e.GetHeader(EventHeaders.Agency)?.ToString());
 
         // The recording time is taken here rather than by PostgreSQL, so that the hash can cover it
         // (Marten stores the event's own timestamp in its default append mode; docs/audit.md).
@@ -88,7 +88,7 @@ public sealed class EventSeal(AuditKey key, TimeProvider clock) : DocumentSessio
         // The chain needs the exact predecessor, so appends must say which version they build on;
         // FetchForWriting (Wolverine's aggregate workflow) always does.
         var expected = stream.ExpectedVersionOnServer
-                       ?? throw new InvalidOperationException($"Appends to case {stream.Id} must name the version they expect.");
+                       ?? throw new InvalidOperationException($"Appends to stream {stream.Id} must name the version they expect.");
         if (expected == 0) return HashChain.Genesis;
         if (_heads.Find(stream.Id, expected) is { } remembered) return remembered;
 
@@ -96,12 +96,12 @@ public sealed class EventSeal(AuditKey key, TimeProvider clock) : DocumentSessio
             $"select headers ->> '{EventHeaders.Hash}' from {session.DocumentStore.Events()} where stream_id = ? and version = ?",
             token, stream.Id, expected);
         return found.SingleOrDefault()
-               ?? throw new InvalidOperationException($"Case {stream.Id} has no sealed event at version {expected}.");
+               ?? throw new InvalidOperationException($"Stream {stream.Id} has no sealed event at version {expected}.");
     }
 }
 
 /// <summary>
-/// The hash at the head of each case stream this node sealed recently, remembered once the commit
+/// The hash at the head of each stream this node sealed recently, remembered once the commit
 /// succeeded so that the next append need not read it back (one round trip of seven per command).
 /// An entry answers only for the exact version it was committed at, so a stream another node has
 /// appended to since is a miss and is read from the database, never linked to a stale head.

@@ -8,7 +8,11 @@ using System.Text.Json.Nodes;
 namespace CaseTracker.Api.Audit;
 
 /// <summary>Who recorded an event: the token's user, role and agency.</summary>
-public sealed record Actor(string User, string? Role, string? Agency);
+public sealed record Actor(string User, string? Role, string? Agency)
+{
+    /// <summary>The user named for an event recorded on nobody's behalf.</summary>
+    public const string SystemUser = "system";
+}
 
 /// <summary>How an event was stored, beyond its content: covered by the chain from seal 2 on.</summary>
 /// <param name="Headers">every header except the chain's own (hash, previous hash, signature)</param>

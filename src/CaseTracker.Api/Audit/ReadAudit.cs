@@ -22,8 +22,9 @@ public class ReadRecord
     public string? Query { get; set; }
     public Guid? CaseId { get; set; }
     public Guid? DefendantId { get; set; }
+    public Guid? ExhibitId { get; set; }
 
-    /// <summary>The cases or defendants a list or search showed, so that being seen in a result list is on record too.</summary>
+    /// <summary>The cases, defendants or exhibits a list or search showed, so that being seen in a result list is on record too.</summary>
     public List<Guid>? Shown { get; set; }
 
     public int Status { get; set; }
@@ -37,7 +38,7 @@ public class ReadRecord
 /// </summary>
 public sealed class ReadAudit(RequestDelegate next, ILogger<ReadAudit> logger)
 {
-    /// <summary>Called by a list or search endpoint with the ids of what its answer shows.</summary>
+    /// <summary>Called by a list or search endpoint with the ids of what its answer shows (cases, defendants, exhibits).</summary>
     public static void Shown(HttpContext http, IEnumerable<Guid> ids) =>
         http.Features.Set(new ShownIds([.. ids]));
 
@@ -82,6 +83,7 @@ public sealed class ReadAudit(RequestDelegate next, ILogger<ReadAudit> logger)
             Query = http.Request.QueryString.HasValue ? http.Request.QueryString.Value : null,
             CaseId = RouteGuid(http, "caseId"),
             DefendantId = RouteGuid(http, "defendantId"),
+            ExhibitId = RouteGuid(http, "exhibitId"),
             Shown = http.Features.Get<ShownIds>()?.Ids,
             Status = http.Response.StatusCode,
             CorrelationId = CorrelationIds.For(http),
@@ -113,13 +115,14 @@ public static class ReadRecordsEndpoint
 {
     /// <summary>Lists who read what, and when.</summary>
     /// <remarks>
-    /// Who read what, newest first, filtered by user, case or defendant; a case or defendant
-    /// filter also finds the lists and searches that showed it.
+    /// Who read what, newest first, filtered by user, case, defendant or exhibit; each of these
+    /// filters also finds the lists and searches that showed it.
     /// </remarks>
     [WolverineGet("/api/audit/reads")]
     [Authorize(Policy = Policies.ReadHistory)]
     [ProducesResponseType<ReadRecordPage>(StatusCodes.Status200OK)]
-    public static async Task<IResult> Get(string? user, Guid? caseId, Guid? defendantId, int? page, int? pageSize, IQuerySession session, CancellationToken ct)
+    public static async Task<IResult> Get(
+        string? user, Guid? caseId, Guid? defendantId, Guid? exhibitId, int? page, int? pageSize, IQuerySession session, CancellationToken ct)
     {
         var problems = new Validation()
             .Text("user", user, required: false)
@@ -131,6 +134,7 @@ public static class ReadRecordsEndpoint
         if (user is not null) query = query.Where(x => x.User == user);
         if (caseId is { } shownCase) query = query.Where(x => x.CaseId == shownCase || x.MatchesSql(ShownContains, Shown(shownCase)));
         if (defendantId is { } shownDefendant) query = query.Where(x => x.DefendantId == shownDefendant || x.MatchesSql(ShownContains, Shown(shownDefendant)));
+        if (exhibitId is { } shownExhibit) query = query.Where(x => x.ExhibitId == shownExhibit || x.MatchesSql(ShownContains, Shown(shownExhibit)));
 
         var paging = Paging.Of(page, pageSize);
         var found = await query.OrderByDescending(x => x.At).ThenByDescending(x => x.Id).ToPagedListAsync(paging.Page, paging.Size, ct);

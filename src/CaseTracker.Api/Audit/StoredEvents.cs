@@ -24,7 +24,7 @@ public sealed record StoredEvent(
 {
     public string? Header(string name) => Headers[name]?.GetValue<string>();
 
-    public Actor Actor => new(User ?? "system", Header(EventHeaders.Role), Header(EventHeaders.Agency));
+    public Actor Actor => new(User ?? Actor.SystemUser, Header(EventHeaders.Role), Header(EventHeaders.Agency));
 
     /// <summary>How the row says the event was stored, as seal 2 covers it.</summary>
     public Recording Recording =>
@@ -40,7 +40,7 @@ public sealed record StoredEvent(
         try
         {
             using var data = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Data));
-            return (serializer.FromJson(type, data) as Cases.ICaseEvent)?.OccurredAt;
+            return (serializer.FromJson(type, data) as IFact)?.OccurredAt;
         }
         catch (System.Text.Json.JsonException)
         {
@@ -66,7 +66,7 @@ public static class StoredEvents
         "timestamp, user_name, correlation_id, causation_id, is_archived";
 
     public static async Task<IReadOnlyList<StoredEvent>> ReadAsync(
-        IDocumentStore store, Guid caseId, long fromVersion, int limit, CancellationToken ct)
+        IDocumentStore store, Guid streamId, long fromVersion, int limit, CancellationToken ct)
     {
         await using var connection = store.Storage.Database.CreateConnection();
         await connection.OpenAsync(ct);
@@ -78,7 +78,7 @@ public static class StoredEvents
              order by version
              limit @limit
              """, connection);
-        command.Parameters.AddWithValue("stream", caseId);
+        command.Parameters.AddWithValue("stream", streamId);
         command.Parameters.AddWithValue("from", fromVersion);
         command.Parameters.AddWithValue("limit", limit);
 
@@ -122,9 +122,10 @@ public static class StoredEvents
         await reader.IsDBNullAsync(column, ct) ? null : reader.GetString(column);
 
     /// <summary>
-    /// Every case stream. Marten's tombstone stream is left out: Marten writes to it when an append
-    /// fails after its sequence numbers were taken (routine when commands race), so it is no case
-    /// and has no chain, and reporting it would bury real tampering among false alarms.
+    /// Every stream: each case's and each exhibit's. Marten's tombstone stream is left out: Marten
+    /// writes to it when an append fails after its sequence numbers were taken (routine when
+    /// commands race), so it records nothing and has no chain, and reporting it would bury real
+    /// tampering among false alarms.
     /// </summary>
     public static async Task<IReadOnlyList<Guid>> AllStreamIdsAsync(IDocumentStore store, CancellationToken ct)
     {
@@ -138,10 +139,15 @@ public static class StoredEvents
         return ids;
     }
 
-    /// <summary>The version the stream claims to be at, or null when there is no such case.</summary>
-    public static async Task<long?> StreamVersionAsync(IDocumentStore store, Guid caseId, CancellationToken ct)
+    /// <summary>
+    /// The version the stream claims to be at, or null when there is no such stream of
+    /// <typeparamref name="TStream"/> (a case id asked for as an exhibit's is no exhibit).
+    /// </summary>
+    public static async Task<long?> StreamVersionAsync<TStream>(IDocumentStore store, Guid streamId, CancellationToken ct)
     {
         await using var session = store.QuerySession();
-        return (await session.Events.FetchStreamStateAsync(caseId, ct))?.Version;
+        return await session.Events.FetchStreamStateAsync(streamId, ct) is { } state && state.AggregateType == typeof(TStream)
+            ? state.Version
+            : null;
     }
 }

@@ -1,13 +1,16 @@
 using System.Security.Claims;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Http;
+using JasperFx.Events;
+using Marten;
 using Microsoft.AspNetCore.Mvc;
 
 namespace CaseTracker.Api.Audit;
 
 /// <summary>
-/// The bounds of a time-travel read: <c>version</c>, <c>knownAt</c> (recording time: what the
-/// system knew then) or <c>asOf</c> (business time: what had happened by then, as known now).
+/// The bounds of a time-travel read of a stream (a case, an exhibit): <c>version</c> (of that
+/// stream), <c>knownAt</c> (recording time: what the system knew then) or <c>asOf</c> (business
+/// time: what had happened by then, as known now).
 /// </summary>
 public sealed record TimeTravel(long? Version, DateTimeOffset? KnownAt, DateTimeOffset? AsOf)
 {
@@ -33,5 +36,13 @@ public sealed record TimeTravel(long? Version, DateTimeOffset? KnownAt, DateTime
     /// than happening in the world, so "as known now" applies every retraction whatever its own date.
     /// </summary>
     public bool HadHappened(object data) =>
-        AsOf is not { } asOf || data is Cases.EntryRetracted || (data is Cases.ICaseEvent fact && fact.OccurredAt <= asOf);
+        AsOf is not { } asOf || data is Cases.EntryRetracted || (data is IFact fact && fact.OccurredAt <= asOf);
+
+    /// <summary>The stream's events within the bound, oldest first, for a read model to fold.</summary>
+    public async Task<IReadOnlyList<IEvent>> EventsAsync(IQuerySession session, Guid streamId, CancellationToken ct) => this switch
+    {
+        { Version: { } version } => await session.Events.FetchStreamAsync(streamId, version, token: ct),
+        { KnownAt: { } knownAt } => await session.Events.FetchStreamAsync(streamId, timestamp: knownAt, token: ct),
+        _ => [.. (await session.Events.FetchStreamAsync(streamId, token: ct)).Where(e => HadHappened(e.Data))]
+    };
 }

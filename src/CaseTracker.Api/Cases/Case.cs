@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using CaseTracker.Api.Audit;
 using CaseTracker.Api.Storage;
 using JasperFx.Events;
 using Marten;
@@ -11,9 +12,11 @@ namespace CaseTracker.Api.Cases;
 /// Every fact recorded on a case carries the business time at which it happened. Members of these
 /// interfaces are implemented explicitly so that they never reach the stored JSON.
 /// </summary>
-public interface ICaseEvent
+public interface ICaseEvent : IFact
 {
-    DateTimeOffset OccurredAt { get; }
+    new DateTimeOffset OccurredAt { get; }
+
+    DateTimeOffset IFact.OccurredAt => OccurredAt;
 }
 
 /// <summary>
@@ -308,10 +311,16 @@ public class Case
 /// <summary>
 /// Inline, so deciders never read a stale case. An <c>Evolve</c> rather than <c>Apply</c> methods:
 /// Marten hands an aggregation only the event types it has methods for, and the write model must
-/// see every event to keep its version (If-Match and the version a command answers).
+/// see every event to keep its version (If-Match and the version a command answers). Limited to
+/// case events, so that an exhibit's commands never look for a case document under the exhibit's id.
 /// </summary>
 public partial class CaseProjection : SingleStreamProjection<Case, Guid>
 {
+    public CaseProjection()
+    {
+        IncludeType<ICaseEvent>();
+    }
+
     public override Case? Evolve(Case? snapshot, Guid id, IEvent e) => Case.Fold(snapshot, id, e);
 }
 

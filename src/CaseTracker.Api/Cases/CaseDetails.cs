@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Serialization;
 using CaseTracker.Api.Audit;
 using CaseTracker.Api.Auth;
+using CaseTracker.Api.Exhibits;
 using CaseTracker.Api.Http;
 using CaseTracker.Api.Storage;
 using JasperFx.Events;
@@ -70,6 +71,18 @@ public record CaseSeizure(
     Guid SeizureId, string Substance, decimal Quantity, string Unit, DateTimeOffset SeizedAt, string Place, string? EvidenceRef)
 {
     public decimal? Grams => Units.Grams.TryGetValue(Unit, out var factor) ? Quantity * factor : null;
+
+    /// <summary>The exhibits made from the seizure, in the order they were logged.</summary>
+    /// <remarks>
+    /// Exhibits live in streams of their own, so they are joined in on every read
+    /// (<c>CaseDetails.WithExhibits</c>) and never stored with the seizure's row.
+    /// </remarks>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Guid>? ExhibitIds { get; init; }
+
+    /// <summary>Grams by substance as the laboratories confirmed them: the latest result of each exhibit.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, decimal>? ConfirmedTotals { get; init; }
 }
 
 public record CaseCharge(Guid ChargeId, Guid DefendantId, string Offence, DateTimeOffset FiledAt, string? Statute);
@@ -141,8 +154,11 @@ public partial class CaseDetails
     /// One event folded into the case, through the same steps as the stored header and entries, so
     /// a fold up to any version and the stored case give the same answer.
     /// </summary>
-    public static CaseDetails Fold(CaseDetails? snapshot, Guid id, IEvent e)
+    public static CaseDetails? Fold(CaseDetails? snapshot, Guid id, IEvent e)
     {
+        // Another stream's events (an exhibit's, Marten's tombstones) open no case.
+        if (e.Data is not ICaseEvent) return snapshot;
+
         var details = snapshot ?? new CaseDetails { CaseId = id };
         details.Record(e);
         if (e.Data is EntryRetracted retracted) Retract(details, retracted);
@@ -174,6 +190,22 @@ public partial class CaseDetails
         EntryKind.Outcome => Replace(Referrals, r => r.ReferralId == entry.ParentId,
             r => r with { Outcomes = [.. r.Outcomes, entry.Outcome!] }),
     };
+
+    /// <summary>
+    /// Each seizure with the exhibits made from it and the grams their laboratories confirmed. An
+    /// exhibit of a seizure since retracted (which needs all of them disposed of) stays in the
+    /// case's exhibit list and in the dashboard, but no longer under any seizure here.
+    /// </summary>
+    public CaseDetails WithExhibits(IEnumerable<ExhibitDetails> exhibits)
+    {
+        var bySeizure = ListCaseExhibitsEndpoint.InLoggingOrder(exhibits).ToLookup(x => x.SeizureId);
+        Seizures = [.. Seizures.Select(s => s with
+        {
+            ExhibitIds = [.. bySeizure[s.SeizureId].Select(x => x.ExhibitId)],
+            ConfirmedTotals = ExhibitDetails.ConfirmedTotals(bySeizure[s.SeizureId]),
+        })];
+        return this;
+    }
 
     private void RefreshDefendantStatuses() =>
         Defendants = [.. Defendants.Select(d => d with { Status = DefendantStatus.Of(this, d.DefendantId) })];
@@ -381,6 +413,8 @@ public partial class CaseHeaderProjection : SingleStreamProjection<CaseHeader, G
     public CaseHeaderProjection()
     {
         Options.BatchSize = StoreConfiguration.ProjectionBatchSize;
+        // Exhibits' streams are no cases: their commands need not look for a header.
+        IncludeType<ICaseEvent>();
     }
 
     public override CaseHeader? Evolve(CaseHeader? snapshot, Guid id, IEvent e)
@@ -467,10 +501,13 @@ public static class GetCaseEndpoint
         if (travel.Refusal(http.User) is { } refusal) return Results.Problem(refusal);
 
         // A client holding the current version learns so from the header alone, without the case
-        // being put together (If-None-Match, RFC 9110 §13.1.2). The read log records the 304.
+        // being put together (If-None-Match, RFC 9110 §13.1.2). The read log records the 304. The
+        // version is the case stream's, which its exhibits' hand-overs and lab results do not move,
+        // so a case with exhibits is always answered in full.
         if (!travel.IsPresent && http.Request.Headers.IfNoneMatch.Count > 0
             && await session.LoadAsync<CaseHeader>(caseId, ct) is { } header
             && CaseAccess.MaySee(http.User, header.Restricted, header.Agencies)
+            && !await session.Query<ExhibitDetails>().AnyAsync(x => x.CaseId == caseId, ct)
             && EntityTagHeaderValue.TryParseList(http.Request.Headers.IfNoneMatch, out var tags)
             && tags.Any(tag => tag == EntityTagHeaderValue.Any || tag.Compare(new EntityTagHeaderValue(ExpectedVersion.ETag(header.Version)), useStrongComparison: false)))
         {
@@ -489,6 +526,12 @@ public static class GetCaseEndpoint
     }
 
     /// <summary>The case as it stands, or as a time-travel bound saw it; null when there is no such case.</summary>
+    /// <remarks>
+    /// Exhibits are streams of their own. A <c>version</c> is a position in the case's stream
+    /// alone, so the case at a version shows its seizures' exhibits as they stand now (an exhibit's
+    /// own history is read at <c>/api/exhibits/{id}?version=</c>); <c>knownAt</c> and <c>asOf</c> are
+    /// times, which bound every stream, so there each exhibit is folded to the same time.
+    /// </remarks>
     internal static async Task<CaseDetails?> Load(IQuerySession session, Guid caseId, TimeTravel travel, CancellationToken ct)
     {
         if (!travel.IsPresent)
@@ -496,16 +539,23 @@ public static class GetCaseEndpoint
             var batch = session.CreateBatchQuery();
             var header = batch.Load<CaseHeader>(caseId);
             var entries = batch.Query<CaseDetailsEntry>().Where(x => x.CaseId == caseId).ToList();
+            var exhibits = batch.Query<ExhibitDetails>().Where(x => x.CaseId == caseId).ToList();
             await batch.Execute(ct);
-            return await header is { } found ? CaseDetails.Assemble(found, await entries) : null;
+            return await header is { } found ? CaseDetails.Assemble(found, await entries).WithExhibits(await exhibits) : null;
         }
 
-        IReadOnlyList<IEvent> events = travel switch
+        var events = await travel.EventsAsync(session, caseId, ct);
+        if (events.Aggregate((CaseDetails?)null, (details, e) => CaseDetails.Fold(details, caseId, e)) is not { } folded) return null;
+
+        var current = await session.Query<ExhibitDetails>().Where(x => x.CaseId == caseId).ToListAsync(ct);
+        if (travel.Version is not null) return folded.WithExhibits(current);
+
+        var then = new List<ExhibitDetails>();
+        foreach (var exhibit in current)
         {
-            { Version: { } version } => await session.Events.FetchStreamAsync(caseId, version, token: ct),
-            { KnownAt: { } knownAt } => await session.Events.FetchStreamAsync(caseId, timestamp: knownAt, token: ct),
-            _ => [.. (await session.Events.FetchStreamAsync(caseId, token: ct)).Where(e => travel.HadHappened(e.Data))]
-        };
-        return events.Aggregate((CaseDetails?)null, (details, e) => CaseDetails.Fold(details, caseId, e));
+            if (await GetExhibitEndpoint.Fold(session, exhibit.ExhibitId, travel, ct) is { } travelled) then.Add(travelled);
+        }
+
+        return folded.WithExhibits(then);
     }
 }

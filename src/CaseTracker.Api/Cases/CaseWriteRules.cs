@@ -1,9 +1,9 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Security.Claims;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Http;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
-using Wolverine.Http.Marten;
-using Wolverine.Marten;
 
 namespace CaseTracker.Api.Cases;
 
@@ -22,22 +22,20 @@ public static class CaseWriteRules
     /// </summary>
     public static ProblemDetails Before(Case? current, Guid caseId, HttpContext http)
     {
-        if (current is null || !CaseAccess.MaySee(http.User, current.IsRestricted, current.Agencies)) return Problems.NoCase(caseId);
-
-        if (ExpectedVersion.TryRead(http.Request, out var expected, out var malformed))
-        {
-            if (malformed) return Problems.Invalid("If-Match", "must be a case version such as \"12\"");
-            if (expected != current.Version) return Problems.PreconditionFailed(expected!.Value, current.Version);
-        }
+        if (!MaySee(current, http.User)) return Problems.NoCase(caseId);
+        if (ExpectedVersion.Unmet(http.Request, current.Version, "case") is { } unmet) return unmet;
 
         return current.IsClosed
             ? Problems.Conflict($"Case {current.Reference} is closed; nothing more can be recorded on it.")
             : WolverineContinue.NoProblems;
     }
 
+    /// <summary>Need-to-know for commands: the case exists and the caller may see it. Exhibits follow their case.</summary>
+    public static bool MaySee([NotNullWhen(true)] Case? current, ClaimsPrincipal user) =>
+        current is not null && CaseAccess.MaySee(user, current.IsRestricted, current.Agencies);
+
     /// <summary>The endpoints these rules guard: those that append to a case loaded with [WriteCase].</summary>
-    public static bool Applies(HttpChain chain) =>
-        chain.Method.Method.GetParameters().Any(x => x.IsDefined(typeof(WriteCaseAttribute), inherit: false));
+    public static bool Applies(HttpChain chain) => WriteStreamAttribute.Guards<WriteCaseAttribute>(chain);
 
     /// <summary>A command's own rule as Wolverine reads it: no problem lets the command through.</summary>
     public static ProblemDetails OrContinue(this ProblemDetails? problem) => problem ?? WolverineContinue.NoProblems;
@@ -50,16 +48,9 @@ public static class CaseWriteRules
 }
 
 /// <summary>
-/// The case a command appends to, from the route's <c>caseId</c>. Loaded under the stream lock, so
-/// racing writers queue rather than conflict. Not required here: <see cref="CaseWriteRules.Before"/>
-/// answers for a case that does not exist exactly as for one the caller may not see.
+/// The case a command appends to, from the route's <c>caseId</c>, under the case's stream lock;
+/// <see cref="CaseWriteRules.Before"/> answers for a case that does not exist exactly as for one
+/// the caller may not see.
 /// </summary>
 [AttributeUsage(AttributeTargets.Parameter)]
-public sealed class WriteCaseAttribute : AggregateAttribute
-{
-    public WriteCaseAttribute() : base("caseId")
-    {
-        LoadStyle = ConcurrencyStyle.Exclusive;
-        Required = false;
-    }
-}
+public sealed class WriteCaseAttribute() : WriteStreamAttribute("caseId");

@@ -1,4 +1,5 @@
 using CaseTracker.Api.Auth;
+using CaseTracker.Api.Exhibits;
 using CaseTracker.Api.Http;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
@@ -22,15 +23,31 @@ public static class RetractEntryEndpoint
         .Time("occurredAt", command.OccurredAt, required: false)
         .Result;
 
-    /// <summary>The entry and what depends on it, read once the case's stream lock is held.</summary>
-    public static Task<CaseEntries> LoadAsync(RetractEntry command, Guid caseId, IQuerySession session, CancellationToken ct) =>
-        CaseEntries.LoadAsync(session, caseId, command.EntryId!.Value, ct);
+    /// <summary>
+    /// The entry and what depends on it, read once the case's stream lock is held: its entries and,
+    /// for a seizure, its exhibits not yet disposed of (logging one takes the same lock).
+    /// </summary>
+    public static async Task<(CaseEntries, LiveExhibits)> LoadAsync(RetractEntry command, Guid caseId, IQuerySession session, CancellationToken ct)
+    {
+        var entryId = command.EntryId!.Value;
+        var entries = await CaseEntries.LoadAsync(session, caseId, entryId, ct);
+        if (entries.Find(entryId) is not { Kind: EntryKind.Seizure }) return (entries, new LiveExhibits([]));
 
-    public static ProblemDetails Before(RetractEntry command, CaseEntries entries)
+        var exhibits = await session.Query<Exhibit>().Where(x => x.CaseId == caseId && x.SeizureId == entryId && !x.IsDisposed).ToListAsync(ct);
+        return (entries, new LiveExhibits([.. exhibits.Select(x => x.ExhibitNumber).Order(StringComparer.Ordinal)]));
+    }
+
+    public static ProblemDetails Before(RetractEntry command, CaseEntries entries, LiveExhibits exhibits)
     {
         var entryId = command.EntryId!.Value;
         if (entries.Find(entryId) is not { } entry) return Problems.NotFound($"No entry {entryId} in this case.");
         if (entry.Retracted) return Problems.Conflict($"Entry {entryId} is already retracted.");
+        if (exhibits.Numbers.Count > 0)
+        {
+            return Problems.Conflict(
+                $"Seizure {entryId} still has exhibits not disposed of ({string.Join(", ", exhibits.Numbers)}); their chain of custody needs it.");
+        }
+
         return entries.HasLiveDependents(entryId)
             ? Problems.Conflict($"Entries that depend on {entryId} still stand; retract them first.")
             : WolverineContinue.NoProblems;
@@ -50,3 +67,6 @@ public static class RetractEntryEndpoint
         return (CommandAccepted.For(current, retracted), [retracted]);
     }
 }
+
+/// <summary>The numbers of a seizure's exhibits that are not yet disposed of.</summary>
+public sealed record LiveExhibits(IReadOnlyList<string> Numbers);

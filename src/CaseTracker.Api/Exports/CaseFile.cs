@@ -49,7 +49,7 @@ public static class CaseFileEndpoint
     [Produces(MediaType)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public static async Task<IResult> Get(
-        Guid caseId, IDocumentStore store, IQuerySession session, CaseIntegrity integrity, ExportKey key, TimeProvider clock,
+        Guid caseId, IDocumentStore store, IQuerySession session, StreamIntegrity integrity, ExportKey key, TimeProvider clock,
         HttpContext http, CancellationToken ct)
     {
         var producedAt = clock.GetUtcNow();
@@ -69,7 +69,7 @@ public static class CaseFileEndpoint
     }
 
     private static CaseFileContent Content(
-        CaseDetails details, IReadOnlyList<StoredEvent> rows, IReadOnlyList<Guid> streams, CaseIntegrity integrity, ExportKey key,
+        CaseDetails details, IReadOnlyList<StoredEvent> rows, IReadOnlyList<Guid> streams, StreamIntegrity integrity, ExportKey key,
         Marten.ISerializer serializer, DateTimeOffset producedAt)
     {
         var retractions = new Dictionary<long, Retraction>();
@@ -98,7 +98,8 @@ public static class CaseFileEndpoint
         var byStream = rows.GroupBy(x => x.StreamId).ToDictionary(x => x.Key, x => x.ToList());
         var present = streams.Where(byStream.ContainsKey).ToList();
         var chains = present
-            .Select(id => integrity.Verify(id, byStream[id], id == details.CaseId ? details.Version : byStream[id][^1].Version))
+            .Select(id => (Id: id, Check: integrity.Verify(null, byStream[id], id == details.CaseId ? details.Version : byStream[id][^1].Version)))
+            .Select(x => new IntegrityReport(x.Id, x.Check.Valid, x.Check.Events, x.Check.FirstInvalidVersion, x.Check.Reason))
             .ToList();
         var heads = present.Select(id => byStream[id][^1]).Select(x => new StreamHead(x.StreamId, x.Version, x.Header(EventHeaders.Hash))).ToList();
 

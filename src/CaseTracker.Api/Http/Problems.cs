@@ -30,18 +30,25 @@ public static class Problems
     /// </summary>
     public static ProblemDetails NoCase(Guid caseId) => NotFound($"No case {caseId}.");
 
-    public static ProblemDetails Conflict(string detail) => new()
+    /// <summary>
+    /// An exhibit that does not exist and one of a case the caller may not see: word for word the
+    /// same, as for cases (<see cref="NoCase"/>).
+    /// </summary>
+    public static ProblemDetails NoExhibit(Guid exhibitId) => NotFound($"No exhibit {exhibitId}.");
+
+    /// <param name="stream">what was recorded against: "case", "exhibit"</param>
+    public static ProblemDetails Conflict(string detail, string stream = "case") => new()
     {
         Status = StatusCodes.Status409Conflict,
-        Title = "Conflict with the case as recorded",
+        Title = $"Conflict with the {stream} as recorded",
         Detail = detail
     };
 
-    public static ProblemDetails PreconditionFailed(long expected, long actual) => new()
+    public static ProblemDetails PreconditionFailed(long expected, long actual, string stream = "case") => new()
     {
         Status = StatusCodes.Status412PreconditionFailed,
-        Title = "The case has moved on",
-        Detail = $"If-Match named version {expected} but the case is at version {actual}; nothing was recorded.",
+        Title = $"The {stream} has moved on",
+        Detail = $"If-Match named version {expected} but the {stream} is at version {actual}; nothing was recorded.",
         Extensions = { ["currentVersion"] = actual }
     };
 

@@ -50,10 +50,14 @@ public sealed class Validation(TimeProvider? clock = null)
         return Rule(allowed.Contains(value), field, $"must be one of: {string.Join(", ", allowed)}");
     }
 
-    public Validation Positive(string field, decimal? value, decimal max) =>
+    public Validation Positive(string field, decimal? value, decimal max, bool required = true) =>
         value is null
-            ? Add(field, "is required")
+            ? required ? Add(field, "is required") : this
             : Rule(value > 0 && value <= max, field, $"must be greater than 0 and at most {max}");
+
+    /// <summary>An optional figure within bounds, such as a percentage or an uncertainty.</summary>
+    public Validation Between(string field, decimal? value, decimal min, decimal max) =>
+        value is null ? this : Rule(value >= min && value <= max, field, $"must be from {min} to {max}");
 
     public Validation Count(string field, int? value, int max = 1_000_000, bool required = true) =>
         value is null

@@ -1,9 +1,12 @@
 namespace CaseTracker.Api.Http;
 
 /// <summary>
-/// A command that loses a race at commit is decided again against the case as it now stands, unless
-/// the client asked for concurrency control with If-Match (then it gets 412 from
-/// <see cref="ExceptionProblems"/>). Deciders are pure, so running one again is safe.
+/// A command that loses a race at commit is decided again against the stream as it now stands,
+/// unless the client asked for concurrency control with If-Match and the stream itself moved (then
+/// it gets 412 from <see cref="ExceptionProblems"/>). A unique key taken by another writer (a
+/// reference, a seal number, an idempotency key) is decided again whatever If-Match says: the
+/// stream may not have moved at all, and deciding again answers what was taken (409) or replays
+/// the key. Deciders are pure, so running one again is safe, and If-Match is checked again with it.
 /// </summary>
 public sealed class WriteConflictRetry(RequestDelegate next, ILogger<WriteConflictRetry> logger)
 {
@@ -24,8 +27,8 @@ public sealed class WriteConflictRetry(RequestDelegate next, ILogger<WriteConfli
                 await next(http);
                 return;
             }
-            catch (Exception e) when (attempt < Attempts && !http.Response.HasStarted
-                                      && WriteConflicts.IsConflict(e) && !ExpectedVersion.IsPresent(http.Request))
+            catch (Exception e) when (attempt < Attempts && !http.Response.HasStarted && WriteConflicts.IsConflict(e)
+                                      && (!ExpectedVersion.IsPresent(http.Request) || WriteConflicts.IsKeyTaken(e)))
             {
                 logger.LogDebug("Write conflict on {Path}, attempt {Attempt}; deciding again", http.Request.Path, attempt);
                 http.Response.Clear();

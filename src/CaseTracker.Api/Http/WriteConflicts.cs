@@ -5,8 +5,8 @@ using Npgsql;
 namespace CaseTracker.Api.Http;
 
 /// <summary>
-/// Failures at commit that mean another writer got there first: a case stream moved past the
-/// version a command was decided on, or a unique key (case reference, idempotency key) was taken.
+/// Failures at commit that mean another writer got there first: a stream moved past the version a
+/// command was decided on, or a unique key (case reference, seal number, idempotency key) was taken.
 /// </summary>
 public static class WriteConflicts
 {
@@ -16,6 +16,17 @@ public static class WriteConflicts
         {
             if (e is ConcurrencyException or DocumentAlreadyExistsException or ExistingStreamIdCollisionException or StreamLockedException) return true;
             if (e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.SerializationFailure }) return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Another writer took a unique key first (a case reference, a seal number, an idempotency key).</summary>
+    public static bool IsKeyTaken(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is DocumentAlreadyExistsException or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }) return true;
         }
 
         return false;

@@ -16,10 +16,11 @@ public static class ApiDocs
     private static readonly Dictionary<string, string> Features = new(StringComparer.Ordinal)
     {
         ["Cases"] = "Open a case and record its facts, one command per fact; read the case as it stands.",
+        ["Exhibits"] = "Evidence: exhibits logged from a case's seizures, each a stream of its own with its chain of custody, laboratory results and disposal; find one by its seal.",
         ["Defendants"] = "People across cases: search names and aliases, read one person's profile.",
         ["Stats"] = "Dashboard totals across the cases the reader may see.",
         ["Notifications"] = "Follow a case or a person: subscriptions, notifications (also live, as server-sent events), signed webhooks and their dead letters.",
-        ["Audit"] = "The history of each case with its hash chain, integrity reports, signed checkpoints and the read log.",
+        ["Audit"] = "The history of each case and exhibit with its hash chain, integrity reports, signed checkpoints and the read log.",
         ["Exports"] = "What leaves CaseTracker for court: the case file as PDF, and the case's signed history that anyone can verify offline.",
         ["Operations"] = "Liveness and readiness for orchestrators; no token needed.",
     };

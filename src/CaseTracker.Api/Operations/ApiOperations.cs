@@ -31,7 +31,9 @@ public static partial class ApiOperations
                       && chain.Method.Method.GetParameters().Any(x => x.ParameterType == chain.RequestType);
         var isCommand = hasBody && AnswersAccepted(chain.Method.Method.ReturnType);
         var hasPathParameters = chain.RoutePattern?.Parameters.Count > 0;
-        var onExistingCase = isCommand && chain.RoutePattern!.Parameters.Any(x => x.Name == "caseId");
+        // The stream a command's If-Match is about: the exhibit on exhibit routes, else the case.
+        var stream = chain.RoutePattern?.Parameters.Any(x => x.Name == "exhibitId") == true ? "exhibit" : "case";
+        var onExistingStream = isCommand && chain.RoutePattern!.Parameters.Any(x => x.Name is "caseId" or "exhibitId");
 
         var generatedId = operation.OperationId;
         operation.OperationId = OperationId(chain);
@@ -44,6 +46,8 @@ public static partial class ApiOperations
             : [];
 
         operation.Responses ??= [];
+        // A lookup by query (a seal number) answers 404 without a path parameter; it says so itself.
+        var declaresNotFound = operation.Responses.ContainsKey("404");
         foreach (var status in operation.Responses.Keys.Where(x => x[0] is '4' or '5').ToList()) operation.Responses.Remove(status);
         // An endpoint answering an untyped IResult gets a 200 it may never give (a 201 or a 204
         // instead); the answers it declares are the true ones.
@@ -63,18 +67,24 @@ public static partial class ApiOperations
             }
         }
 
-        if (onExistingCase)
+        if (onExistingStream)
         {
             Header(operation, "If-Match",
-                "The case version the command was decided against, as the case's ETag (\"12\"). If the case has moved on: 412, and nothing is recorded.");
+                $"The {stream} version the command was decided against, as the {stream}'s ETag (\"12\"). If the {stream} has moved on: 412, and nothing is recorded.");
         }
 
         if (operation.Responses.TryGetValue("304", out var found) && found is OpenApiResponse notModified)
         {
-            Header(operation, "If-None-Match", "The ETag of the case as last read. If the case is still at that version: 304, without a body.");
+            Header(operation, "If-None-Match",
+                "The ETag of the case as last read. If the case is still at that version and has no exhibits (whose hand-overs and results move their own streams, not the case's): 304, without a body.");
             notModified.Description = "The case is still at the version named by If-None-Match.";
             AddHeader(notModified, "ETag", "The case's version, quoted.");
             if (operation.Responses.TryGetValue("200", out var read) && read is OpenApiResponse current) AddHeader(current, "ETag", "The case's version, quoted: send it as If-Match or If-None-Match.");
+        }
+
+        if (!isCommand && route == "/api/exhibits/{exhibitId:guid}" && operation.Responses.TryGetValue("200", out var exhibitRead) && exhibitRead is OpenApiResponse exhibit)
+        {
+            AddHeader(exhibit, "ETag", "The exhibit's version, quoted: send it as If-Match on the exhibit's commands.");
         }
 
         foreach (var media in operation.Responses.Values.SelectMany(x => x.Content ?? new Dictionary<string, OpenApiMediaType>()))
@@ -84,7 +94,7 @@ public static partial class ApiOperations
 
         // The query string is checked for text PostgreSQL cannot store before any route is chosen.
         await Problem(operation, context, 400, InvalidRequest, ValidationProblemSchema, ct);
-        if (protectedRoute) await Refusals(operation, context, isCommand, hasBody, hasPathParameters, onExistingCase, ct);
+        if (protectedRoute) await Refusals(operation, context, isCommand, hasBody, hasPathParameters || declaresNotFound, onExistingStream ? stream : null, ct);
         foreach (var refusal in chain.Method.Method.GetCustomAttributes<RefusesAttribute>())
         {
             await Problem(operation, context, refusal.Status, refusal.Description, ct: ct);
@@ -96,16 +106,22 @@ public static partial class ApiOperations
     }
 
     /// <summary>Every refusal the pipeline in front of the endpoint, or the endpoint itself, can answer.</summary>
+    /// <param name="stream">the existing stream a command appends to ("case", "exhibit"), whose version If-Match names</param>
     private static async Task Refusals(
-        OpenApiOperation operation, OpenApiOperationTransformerContext context, bool isCommand, bool hasBody, bool hasPathParameters, bool onExistingCase, CancellationToken ct)
+        OpenApiOperation operation, OpenApiOperationTransformerContext context, bool isCommand, bool hasBody, bool mayBeNotFound, string? stream, CancellationToken ct)
     {
         await Problem(operation, context, 401, "No valid bearer token was sent.", ct: ct);
         await Problem(operation, context, 403, "The token's role (or, for time travel and restrictions, the reader) may not do this.", ct: ct);
-        if (hasPathParameters) await Problem(operation, context, 404, "No such case, or one this reader may not see; or no such entry in it.", ct: ct);
+        if (mayBeNotFound)
+        {
+            await Problem(operation, context, 404, "No such case or exhibit, or one this reader may not see; or no such entry in it.", ct: ct);
+        }
+
         if (isCommand)
         {
-            await Problem(operation, context, 409, "The command conflicts with the case as recorded (closed, already done, reference taken); nothing was recorded.", ct: ct);
-            if (onExistingCase) await Problem(operation, context, 412, "If-Match named a version the case has moved on from; nothing was recorded.", ct: ct);
+            await Problem(operation, context, 409,
+                "The command conflicts with what is recorded (a closed case, an exhibit disposed of or held by someone else, already done, a reference or seal taken); nothing was recorded.", ct: ct);
+            if (stream is not null) await Problem(operation, context, 412, $"If-Match named a version the {stream} has moved on from; nothing was recorded.", ct: ct);
             await Problem(operation, context, 422, "The Idempotency-Key was used before with another request; nothing was recorded.", ct: ct);
         }
 
@@ -130,22 +146,27 @@ public static partial class ApiOperations
         returned == typeof(CommandAccepted) || (returned.IsGenericType && returned.GetGenericArguments().Any(AnswersAccepted));
 
     /// <summary>
-    /// Every command answers <see cref="CommandAccepted"/>; the one that starts a case's stream
-    /// answers it with 201 and the new case's Location.
+    /// Every command answers <see cref="CommandAccepted"/>; those that start a stream (open a case,
+    /// log an exhibit) answer it with 201 and the new stream's Location.
     /// </summary>
     private static async Task Answers(OpenApiOperation operation, OpenApiOperationTransformerContext context, HttpChain chain, CancellationToken ct)
     {
         var accepted = await Component(context, typeof(CommandAccepted), nameof(CommandAccepted), ct);
         var returned = chain.Method.Method.ReturnType;
         var opens = returned.IsGenericType && returned.GetGenericArguments().Any(typeof(IStartStream).IsAssignableFrom);
+        var exhibit = chain.RoutePattern?.RawText?.Contains("exhibits", StringComparison.Ordinal) == true;
         var response = new OpenApiResponse
         {
-            Description = opens
-                ? "The case is opened; Location names it. The body gives its id and version 1."
-                : "Recorded: the case's version after the append and the id of the new entry.",
+            Description = (opens, exhibit) switch
+            {
+                (true, false) => "The case is opened; Location names it. The body gives its id and version 1.",
+                (true, true) => "The exhibit is logged; Location names it. The body gives its case, its id and version 1 of its own stream.",
+                (false, false) => "Recorded: the case's version after the append and the id of the new entry.",
+                (false, true) => "Recorded: the exhibit's version after the append, its id and its case.",
+            },
             Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = accepted } },
         };
-        if (opens) AddHeader(response, "Location", "The new case: /api/cases/{caseId}.");
+        if (opens) AddHeader(response, "Location", exhibit ? "The new exhibit: /api/exhibits/{exhibitId}." : "The new case: /api/cases/{caseId}.");
         operation.Responses![opens ? "201" : "200"] = response;
     }
 

@@ -1,6 +1,7 @@
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
 using CaseTracker.Api.Defendants;
+using CaseTracker.Api.Exhibits;
 using CaseTracker.Api.Storage;
 using JasperFx;
 using JasperFx.Events;
@@ -196,6 +197,7 @@ public partial class DashboardStatsProjection : MultiStreamProjection<DashboardS
 }
 
 /// <summary>The dashboard's answer: the totals, and the number of distinct people identified in any case.</summary>
+/// <param name="SeizuresConfirmedGrams">grams by substance as laboratories confirmed them: the latest result of each exhibit</param>
 public record StatsView(
     CaseCounts Cases,
     long Defendants,
@@ -205,7 +207,12 @@ public record StatsView(
     IReadOnlyDictionary<string, Dictionary<string, decimal>> SeizuresOtherUnits,
     IReadOnlyDictionary<string, int> Sentences,
     ReferralFigures Referrals,
-    IReadOnlyDictionary<string, int> TipsByAgency);
+    IReadOnlyDictionary<string, int> TipsByAgency,
+    IReadOnlyDictionary<string, decimal> SeizuresConfirmedGrams,
+    ExhibitFigures Exhibits);
+
+/// <summary>Exhibits by where they are, and the discrepancies their hand-overs showed.</summary>
+public record ExhibitFigures(int InCustody, int AtLab, int InCourt, int Disposed, int Discrepancies);
 
 public static class GetStatsEndpoint
 {
@@ -213,6 +220,8 @@ public static class GetStatsEndpoint
     /// <remarks>
     /// The shared totals, plus the restricted cases this reader may see (all of them for auditors),
     /// counted from their events; restricted cases of other agencies stay out of every figure.
+    /// Exhibits and confirmed grams are counted as the request is answered, from the exhibits' own
+    /// read model, so they are never behind and follow need-to-know exactly as exhibit reads do.
     /// </remarks>
     [WolverineGet("/api/stats")]
     [Authorize(Policy = Policies.ReadCases)]
@@ -226,9 +235,41 @@ public static class GetStatsEndpoint
             totals.Merge(await DashboardStatsProjection.ContributionAsync(session, caseId, null, ct), +1);
         }
 
+        var (exhibits, confirmed) = await ExhibitTotals(session, hidden, ct);
         return new StatsView(totals.Cases, await DistinctPeople(session, hidden, ct), totals.Arrests, totals.ArrestsByMonth, totals.SeizuresGrams,
-            totals.SeizuresOtherUnits, totals.Sentences, totals.Referrals, totals.TipsByAgency);
+            totals.SeizuresOtherUnits, totals.Sentences, totals.Referrals, totals.TipsByAgency, confirmed, exhibits);
     }
+
+    /// <summary>
+    /// Exhibits of the cases the reader may see, grouped in PostgreSQL: by status, and the confirmed
+    /// grams by substance. An exhibit keeps its confirmed grams after its seizure is retracted (which
+    /// needs it disposed of): the laboratory's finding stands whatever the seizure entry said.
+    /// </summary>
+    private static async Task<(ExhibitFigures, IReadOnlyDictionary<string, decimal>)> ExhibitTotals(
+        IQuerySession session, IReadOnlyList<Guid> hidden, CancellationToken ct)
+    {
+        var hiddenCases = hidden.ToArray();
+        IQueryable<ExhibitDetails> visible = hiddenCases.Length == 0
+            ? session.Query<ExhibitDetails>()
+            : session.Query<ExhibitDetails>().Where(x => !x.CaseId.IsOneOf(hiddenCases));
+
+        // One round trip: a row per status and confirmed substance (none when nothing is confirmed).
+        var groups = await visible
+            .GroupBy(x => new { x.Status, x.ConfirmedSubstance })
+            .Select(g => new ExhibitGroup(g.Key.Status, g.Key.ConfirmedSubstance, g.Count(), g.Sum(x => x.DiscrepancyCount), g.Sum(x => x.ConfirmedGrams)))
+            .ToListAsync(ct);
+
+        int Count(string status) => groups.Where(x => x.Status == status).Sum(x => x.Count);
+        var figures = new ExhibitFigures(
+            Count(ExhibitStatus.InCustody), Count(ExhibitStatus.AtLab), Count(ExhibitStatus.InCourt), Count(ExhibitStatus.Disposed),
+            groups.Sum(x => x.Discrepancies));
+        var confirmed = groups.Where(x => x.Substance is not null)
+            .GroupBy(x => x.Substance!)
+            .ToDictionary(g => g.Key, g => g.Sum(x => x.Grams ?? 0));
+        return (figures, confirmed);
+    }
+
+    private sealed record ExhibitGroup(string Status, string? Substance, int Count, int Discrepancies, decimal? Grams);
 
     /// <summary>People identified in at least one case the reader may see.</summary>
     private static async Task<long> DistinctPeople(IQuerySession session, IReadOnlyList<Guid> hidden, CancellationToken ct)

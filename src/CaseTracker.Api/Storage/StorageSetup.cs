@@ -19,7 +19,7 @@ public static class StorageSetup
         services.AddSingleton(sp => AuditKey.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()));
         services.AddSingleton<EventSeal>();
         services.AddSingleton(sp => ExportKey.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()));
-        services.AddSingleton<CaseIntegrity>();
+        services.AddSingleton<StreamIntegrity>();
         services.AddSingleton<Checkpoints>();
 
         services.AddMarten(sp => new StoreOptions().ConfigureCaseTracker(

@@ -1,6 +1,7 @@
 using CaseTracker.Api.Audit;
 using CaseTracker.Api.Cases;
 using CaseTracker.Api.Defendants;
+using CaseTracker.Api.Exhibits;
 using CaseTracker.Api.Idempotency;
 using CaseTracker.Api.Notifications;
 using CaseTracker.Api.Stats;
@@ -69,6 +70,25 @@ public static class StoreConfiguration
             // Partial: only identifications carry a person, and no other entry pays for the index.
             .Duplicate(x => x.IdentifiedDefendantId, configure: index => index.Predicate = "identified_defendant_id is not null");
 
+        // Exhibits are streams of their own, with a write model and a read model, both inline. The
+        // write model holds what logging checks across exhibits, and PostgreSQL holds it to them:
+        // a seal number is used once in the whole store, an exhibit number once in its case,
+        // whatever commands race (a check alone would let two of them through).
+        opts.Projections.Add<ExhibitProjection>(ProjectionLifecycle.Inline);
+        opts.Schema.For<Exhibit>()
+            .Duplicate(x => x.SealNumber, configure: index => index.IsUnique = true)
+            .UniqueIndex(UniqueIndexType.DuplicatedField, "exhibit_number_in_case", x => x.CaseId, x => x.ExhibitNumber);
+        opts.Projections.Add<ExhibitDetailsProjection>(ProjectionLifecycle.Inline);
+        // The dashboard groups every visible exhibit by status and confirmed substance on each
+        // read; the status index carries the other columns it sums ([Column] on ExhibitDetails), so
+        // PostgreSQL answers from the index alone (54,000 exhibits: 16-27 ms, against 220 ms from the columns and 420 ms from
+        // the JSON; docs/exhibits.md).
+        opts.Schema.For<ExhibitDetails>()
+            .Duplicate(x => x.CaseId)
+            .Duplicate(x => x.SealNumber)
+            .Duplicate(x => x.Status, configure: index =>
+                index.IncludeColumns = ["confirmed_substance", "confirmed_grams", "discrepancy_count", "case_id"]);
+
         // Asynchronous: they span streams. The daemon runs each on exactly one node (Wolverine places
         // it) and they trail the commit by the daemon's polling interval; see docs/projections.md.
         opts.Projections.Add<DefendantProfileProjection>(ProjectionLifecycle.Async);
@@ -84,7 +104,7 @@ public static class StoreConfiguration
         opts.Schema.For<Subscription>().Duplicate(x => x.User).Duplicate(x => x.TargetId);
 
         opts.Schema.For<IdempotencyRecord>();
-        opts.Schema.For<ReadRecord>().Index(x => x.User).Index(x => x.CaseId).Index(x => x.DefendantId).Index(x => x.At)
+        opts.Schema.For<ReadRecord>().Index(x => x.User).Index(x => x.CaseId).Index(x => x.DefendantId).Index(x => x.ExhibitId).Index(x => x.At)
             .GinIndexJsonDataMember(x => x.Shown!);
 
         opts.Listeners.Add(seal);

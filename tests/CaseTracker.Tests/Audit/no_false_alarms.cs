@@ -34,7 +34,7 @@ public class no_false_alarms(AppFixture fixture) : IntegrationContext(fixture)
         results.Select(x => x.Context.Response.StatusCode).ShouldAllBe(status => status == 200);
         var streams = await StoredEvents.AllStreamIdsAsync(Fixture.Store, CancellationToken.None);
         streams.ShouldNotContain(Tombstone.StreamId);
-        var integrity = Host.Services.GetRequiredService<CaseIntegrity>();
+        var integrity = Host.Services.GetRequiredService<StreamIntegrity>();
         (await integrity.VerifyAsync(caseId, CancellationToken.None))!.Valid.ShouldBeTrue();
         (await StreamVersion(caseId)).ShouldBe(5, "four distinct keys, each appended once");
     }
@@ -68,7 +68,7 @@ public class no_false_alarms(AppFixture fixture) : IntegrationContext(fixture)
         await using var query = store.QuerySession();
         (await query.Query<CaseHeader>().ToListAsync()).Select(x => x.Reference).ShouldBe(["TOMB-1"]);
         (await query.Query<CaseTracker.Api.Cases.Case>().ToListAsync()).Select(x => x.Id).ShouldBe([opened.CaseId]);
-        (await new CaseIntegrity(store, key).VerifyAsync(opened.CaseId, CancellationToken.None))!.Valid.ShouldBeTrue();
+        (await new StreamIntegrity(store, key).VerifyAsync(opened.CaseId, CancellationToken.None))!.Valid.ShouldBeTrue();
     }
 
     /// <summary>Marten writes tombstones in the background after the failed commit.</summary>

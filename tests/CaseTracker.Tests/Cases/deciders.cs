@@ -91,7 +91,7 @@ public class deciders
         var (_, after) = Fold([.. history, retracted]);
         after.CurrentKind(sentence).ShouldBe("life");
         after.HasLiveDependents(first).ShouldBeFalse();
-        RetractEntryEndpoint.Before(new RetractEntry(second, "again", At), after).Status.ShouldBe(409);
+        RetractEntryEndpoint.Before(new RetractEntry(second, "again", At), after, new LiveExhibits([])).Status.ShouldBe(409);
     }
 
     [Fact]

@@ -49,7 +49,7 @@ public class subscriptions(AppFixture fixture) : IntegrationContext(fixture)
     private async Task<JsonObject> RefusedSubscription(object body, int status, string user = "refused-user", string agency = Lead)
     {
         var before = await StoredSubscriptions();
-        var problem = await Refused("/api/subscriptions", body, status, caseId: null, more: As(user, agency));
+        var problem = await Refused("/api/subscriptions", body, status, streamId: null, more: As(user, agency));
         (await StoredSubscriptions()).ShouldBe(before, "a refused subscription must store nothing");
         return problem;
     }

@@ -75,6 +75,47 @@ public class generated_client_tour(AppFixture fixture) : IntegrationContext(fixt
     }
 
     [Fact]
+    public async Task an_officer_logs_and_transfers_an_exhibit_and_an_auditor_reads_its_chain()
+    {
+        var officer = ClientFor(Roles.Officer, "alice", "Xingtai PSB");
+        var caseId = (await officer.OpenCaseAsync(null, new OpenCase
+        {
+            Reference = NewReference(), Title = "Courier network", LeadAgency = "Xingtai PSB", Jurisdiction = "Hebei, CN",
+            OpenedAt = DateTimeOffset.Parse("2019-03-01T09:00:00+08:00"),
+        })).CaseId;
+        var seizure = (await officer.RecordSeizureAsync(caseId, null, null, new RecordSeizure
+        {
+            Substance = "fentanyl", Quantity = 2.5, Unit = "kg", SeizedAt = DateTimeOffset.Parse("2019-03-02T06:00:00+08:00"), Place = "Xingtai",
+        })).SeizureId!.Value;
+        var seal = $"XT-S-{Guid.NewGuid():N}"[..16];
+
+        var logged = await officer.LogExhibitAsync(caseId, null, null, new LogExhibit
+        {
+            SeizureId = seizure, ExhibitNumber = "XT-2019-007/1", SealNumber = seal, Description = "Two bags of white powder",
+            GrossGrams = 2530.5, LoggedAt = DateTimeOffset.Parse("2019-03-02T10:00:00+08:00"), Custodian = "Xingtai PSB evidence store",
+            Location = "Evidence room",
+        });
+        (logged.CaseId, logged.Version).ShouldBe((caseId, 1L));
+        var exhibitId = logged.ExhibitId!.Value;
+
+        var transferred = await officer.TransferCustodyAsync(exhibitId, $"to-lab-{exhibitId}", "\"1\"", new TransferCustody
+        {
+            From = "Xingtai PSB evidence store", To = "Hebei Provincial Forensic Laboratory", Purpose = "lab-analysis",
+            TransferredAt = DateTimeOffset.Parse("2019-03-04T09:00:00+08:00"), SealIntact = true, ObservedGrossGrams = 2530.2,
+        });
+        transferred.Version.ShouldBe(2);
+        (await officer.FindExhibitBySealAsync(seal)).Status.ShouldBe("at-lab");
+
+        var auditor = ClientFor(Roles.Auditor, "audrey", "Inspectorate");
+        var chain = await auditor.ExhibitHistoryAsync(exhibitId, null, null);
+        chain.Select(x => x.Type).ShouldBe(["ExhibitLogged", "CustodyTransferred"]);
+        chain.Last().Actor.User.ShouldBe("alice");
+        var integrity = await auditor.ExhibitIntegrityAsync(exhibitId);
+        (integrity.Valid, integrity.Events, integrity.CaseId, integrity.ExhibitId).ShouldBe((true, 2, caseId, exhibitId));
+        (await auditor.GetExhibitAsync(exhibitId, 1, null, null)).Status.ShouldBe("in-custody");
+    }
+
+    [Fact]
     public async Task a_refusal_reaches_the_client_as_its_documented_problem()
     {
         var analyst = ClientFor(Roles.Analyst, "ana", "Narcotics Control Commission");

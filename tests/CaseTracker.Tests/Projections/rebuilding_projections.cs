@@ -2,6 +2,7 @@ using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
 using CaseTracker.Api.Defendants;
 using CaseTracker.Api.Notifications;
+using CaseTracker.Api.Exhibits;
 using CaseTracker.Api.Stats;
 using CaseTracker.Api.Storage;
 using CaseTracker.Tests.Support;
@@ -25,7 +26,11 @@ public sealed class RebuildCollection : ICollectionFixture<AppFixture>
 [Collection(RebuildCollection.Name)]
 public class rebuilding_projections(AppFixture fixture)
 {
-    private static readonly string[] Tables = ["mt_doc_caseheader", "mt_doc_casedetailsentry", "mt_doc_defendantprofile", "mt_doc_dashboardstats", "mt_doc_case", "mt_doc_caseentry", "mt_doc_feedentry"];
+    private static readonly string[] Tables =
+    [
+        "mt_doc_caseheader", "mt_doc_casedetailsentry", "mt_doc_defendantprofile", "mt_doc_dashboardstats", "mt_doc_case", "mt_doc_caseentry",
+        "mt_doc_exhibit", "mt_doc_exhibitdetails", "mt_doc_feedentry",
+    ];
 
     [Fact]
     public async Task a_rebuild_from_the_events_gives_every_document_exactly_as_built_live()
@@ -59,6 +64,9 @@ public class rebuilding_projections(AppFixture fixture)
         await using (var session = fixture.Store.QuerySession())
         {
             await EveryCaseReadsAsItsFold(await session.Query<CaseHeader>().Select(x => x.CaseId).ToListAsync());
+            var exhibits = await session.Query<ExhibitDetails>().Select(x => x.ExhibitId).ToListAsync();
+            exhibits.Count.ShouldBeGreaterThan(200);
+            await EveryExhibitReadsAsItsFold(exhibits);
         }
 
         // Damage every read model, so that only a real rebuild from the events can pass.
@@ -69,10 +77,17 @@ public class rebuilding_projections(AppFixture fixture)
                       $"update {StoreConfiguration.Schema}.mt_doc_case set data = jsonb_set(data, '{{isClosed}}', 'true'); " +
                       $"update {StoreConfiguration.Schema}.mt_doc_caseentry set data = jsonb_set(data, '{{retracted}}', 'true'); " +
                       $"delete from {StoreConfiguration.Schema}.mt_doc_feedentry where sequence % 2 = 0; " +
-                      $"update {StoreConfiguration.Schema}.mt_doc_feedentry set data = jsonb_set(data, '{{summary}}', '\"damaged\"');");
+                      $"update {StoreConfiguration.Schema}.mt_doc_feedentry set data = jsonb_set(data, '{{summary}}', '\"damaged\"'); " +
+                      $"update {StoreConfiguration.Schema}.mt_doc_exhibit set data = jsonb_set(data, '{{custodian}}', '\"nobody\"'); " +
+                      $"delete from {StoreConfiguration.Schema}.mt_doc_exhibitdetails where (data ->> 'version')::bigint % 2 = 0; " +
+                      $"update {StoreConfiguration.Schema}.mt_doc_exhibitdetails set data = jsonb_set(data, '{{status}}', '\"at-lab\"');");
 
         using var daemon = await fixture.Store.BuildProjectionDaemonAsync();
-        foreach (var projection in new[] { typeof(CaseHeaderProjection), typeof(CaseDetailsEntriesProjection), typeof(CaseEntriesProjection), typeof(DefendantProfileProjection), typeof(DashboardStatsProjection), typeof(NotificationFeedProjection) })
+        foreach (var projection in new[]
+                 {
+                     typeof(CaseHeaderProjection), typeof(CaseDetailsEntriesProjection), typeof(CaseEntriesProjection), typeof(DefendantProfileProjection),
+                     typeof(DashboardStatsProjection), typeof(ExhibitProjection), typeof(ExhibitDetailsProjection), typeof(NotificationFeedProjection),
+                 })
         {
             await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(5), CancellationToken.None);
         }
@@ -104,6 +119,19 @@ public class rebuilding_projections(AppFixture fixture)
             var version = JsonNode.Parse(stored)!["version"]!.GetValue<long>();
             var folded = await auditor.GetStringAsync($"/api/cases/{caseId}?version={version}");
             folded.ShouldBe(stored, $"case {caseId} at version {version}");
+        }
+    }
+
+    /// <summary>The stored exhibit and the exhibit folded from its stream up to its version, byte for byte.</summary>
+    private async Task EveryExhibitReadsAsItsFold(IReadOnlyCollection<Guid> exhibitIds)
+    {
+        using var auditor = fixture.Host.Server.CreateClient();
+        auditor.DefaultRequestHeaders.Authorization = new("Bearer", fixture.TokenFor(Roles.Auditor));
+        foreach (var exhibitId in exhibitIds)
+        {
+            var stored = await auditor.GetStringAsync($"/api/exhibits/{exhibitId}");
+            var version = JsonNode.Parse(stored)!["version"]!.GetValue<long>();
+            (await auditor.GetStringAsync($"/api/exhibits/{exhibitId}?version={version}")).ShouldBe(stored, $"exhibit {exhibitId} at version {version}");
         }
     }
 

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
+using CaseTracker.Api.Exhibits;
 using CaseTracker.Api.Seeding;
 using CaseTracker.Api.Stats;
 using CaseTracker.Tests.Support;
@@ -54,6 +55,8 @@ public class loading_the_seed(AppFixture fixture)
         stats.Referrals.Indictments.ShouldBe(3);
         stats.TipsByAgency.ShouldBe(new Dictionary<string, int> { ["US Department of Homeland Security"] = 1 });
         stats.Cases.Open.ShouldBe(3, "the Xingtai case and the two other networks pursued on US intelligence");
+        stats.SeizuresConfirmedGrams.ShouldBe(new Dictionary<string, decimal> { ["fentanyl"] = 11890.1m });
+        stats.Exhibits.ShouldBe(new ExhibitFigures(InCustody: 2, AtLab: 0, InCourt: 0, Disposed: 0, Discrepancies: 0));
 
         var page = await Get<CasePage>("/api/cases?reference=XT-2017-001");
         var xingtai = await Get<CaseDetails>($"/api/cases/{page.Items.Single().CaseId}");
@@ -68,6 +71,12 @@ public class loading_the_seed(AppFixture fixture)
         xingtai.Tips.Single().SubjectAlias.ShouldBe("Diana");
         xingtai.Links.Count.ShouldBe(2);
         xingtai.Referrals.Single().Outcomes.Single().Jurisdictions.ShouldBe(["New York", "Oregon"]);
+        var fentanyl = xingtai.Seizures.Single(s => s.Substance == "fentanyl");
+        fentanyl.ExhibitIds!.Count.ShouldBe(2);
+        fentanyl.ConfirmedTotals.ShouldBe(new Dictionary<string, decimal> { ["fentanyl"] = 11890.1m });
+        var exhibit = await Get<ExhibitDetails>("/api/exhibits?seal=xt-s-0001");
+        exhibit.Custody.Select(c => c.Purpose).ShouldBe(["lab-analysis", "return"]);
+        exhibit.Custody.ShouldAllBe(c => c.RecordedBy == SeedCommand.User);
     }
 
     private async Task<T> Get<T>(string url)

@@ -113,6 +113,53 @@ public static class Commands
         ["disposition"] = "Nine defendants sentenced",
     };
 
+    /// <summary>An exhibit of <paramref name="seizureId"/>, held by the evidence store; seal numbers must differ across tests.</summary>
+    public static Dictionary<string, object?> Exhibit(Guid seizureId, string exhibitNumber = "XT-1/1", string? sealNumber = null, decimal grossGrams = 1012.5m) => new()
+    {
+        ["seizureId"] = seizureId,
+        ["exhibitNumber"] = exhibitNumber,
+        ["sealNumber"] = sealNumber ?? $"S-{Guid.NewGuid():N}"[..18].ToUpperInvariant(),
+        ["description"] = "White powder in a heat-sealed bag, about 1 kg",
+        ["grossGrams"] = grossGrams,
+        ["loggedAt"] = "2018-08-01T09:00:00+08:00",
+        ["custodian"] = EvidenceStore,
+        ["location"] = "Xingtai PSB evidence store, shelf 4",
+    };
+
+    public const string EvidenceStore = "Xingtai PSB evidence store";
+    public const string Laboratory = "Hebei Provincial Forensic Laboratory";
+
+    public static Dictionary<string, object?> Transfer(
+        string from, string to, string purpose, string transferredAt, bool sealIntact = true, decimal? observedGrossGrams = null) => new()
+    {
+        ["from"] = from,
+        ["to"] = to,
+        ["purpose"] = purpose,
+        ["transferredAt"] = transferredAt,
+        ["sealIntact"] = sealIntact,
+        ["observedGrossGrams"] = observedGrossGrams,
+    };
+
+    public static Dictionary<string, object?> LabResult(decimal netGrams = 998.2m, string substance = "Fentanyl", string reportedAt = "2018-08-20T16:00:00+08:00") => new()
+    {
+        ["laboratory"] = Laboratory,
+        ["labNumber"] = "HB-2018-0815",
+        ["reportedAt"] = reportedAt,
+        ["substance"] = substance,
+        ["netGrams"] = netGrams,
+        ["netGramsUncertainty"] = 0.4m,
+        ["purityPercent"] = 41.5m,
+        ["methods"] = new[] { "GC-MS", "FTIR" },
+    };
+
+    public static Dictionary<string, object?> Disposal(string disposedAt = "2020-03-01T10:00:00+08:00") => new()
+    {
+        ["disposedAt"] = disposedAt,
+        ["method"] = "destroyed",
+        ["authority"] = "Order of the Xingtai Intermediate People's Court (2020) Ji 05 No. 17",
+        ["witnesses"] = new[] { "Officer Zhang", "Prosecutor Li" },
+    };
+
     public static Dictionary<string, object?> With(this Dictionary<string, object?> body, string field, object? value)
     {
         var copy = new Dictionary<string, object?>(body) { [field] = value };

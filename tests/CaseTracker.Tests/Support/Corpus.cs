@@ -4,8 +4,10 @@ namespace CaseTracker.Tests.Support;
 
 /// <summary>
 /// A deterministic stream of commands over many cases: people shared between cases, seizures in
-/// every unit, sentences with commutations, referrals with outcomes, retractions, restrictions
-/// (some lifted again), links and closures. The sender must be an officer of the cases' lead agency.
+/// every unit, exhibits with their custody, lab results (some superseded), discrepancies and
+/// disposals, sentences with commutations, referrals with outcomes, retractions (of seizures whose
+/// exhibits were disposed of, too), restrictions (some lifted again), links and closures. The
+/// sender must be an officer of the cases' lead agency.
 /// </summary>
 public sealed class Corpus(int seed, int cases)
 {
@@ -39,6 +41,11 @@ public sealed class Corpus(int seed, int cases)
         Units: [.. Enumerable.Range(0, 2).Select(_ => Units.All[_random.Next(Units.All.Count)])],
         Quantities: [.. Enumerable.Range(0, 2).Select(_ => Math.Round((decimal)_random.NextDouble() * 100 + 0.5m, 3))],
         Guilty: [.. Enumerable.Range(0, 4).Select(_ => _random.Next(5) > 0)],
+        Exhibits: _random.Next(3),
+        Weighed: [.. Enumerable.Range(0, 2).Select(_ => Math.Round((decimal)_random.NextDouble() * 40 + 980, 2))],
+        SealBroken: _random.Next(8) == 0,
+        ToCourt: _random.Next(3) == 0,
+        DisposeExhibit: _random.Next(4) == 0,
         Commute: _random.Next(3) == 0,
         Refer: _random.Next(2) == 0,
         RetractSeizure: _random.Next(4) == 0,
@@ -46,6 +53,34 @@ public sealed class Corpus(int seed, int cases)
         Restrict: _random.Next(6) == 0,
         Lift: _random.Next(2) == 0,
         Close: _random.Next(5) == 0)).ToArray();
+
+    /// <summary>
+    /// Exhibits of the second seizure, which stands: to the laboratory and back, a result and a
+    /// second opinion, sometimes court and disposal. A seizure to be retracted first has its one
+    /// exhibit disposed of.
+    /// </summary>
+    private async Task DevelopExhibits(CasePlan plan, Guid caseId, List<Guid> seizures, Send send)
+    {
+        for (var n = 0; n < plan.Exhibits; n++)
+        {
+            var exhibit = (await send($"/api/cases/{caseId}/exhibits",
+                Commands.Exhibit(seizures[1], $"{plan.Index}/{n + 1}", $"CORPUS-{seed}-{plan.Index}-{n}", 1000m))).EntryId!.Value;
+            await send($"/api/exhibits/{exhibit}/transfers", Commands.Transfer(
+                Commands.EvidenceStore, Commands.Laboratory, "lab-analysis", "2018-08-10T09:00:00+08:00", !plan.SealBroken, plan.Weighed[n]));
+            await send($"/api/exhibits/{exhibit}/lab-results", Commands.LabResult(plan.Weighed[n] - 20, $"substance {plan.Index % 5}"));
+            if (n == 0) await send($"/api/exhibits/{exhibit}/lab-results", Commands.LabResult(plan.Weighed[n] - 25, $"Substance {plan.Index % 5}", "2018-09-01T10:00:00+08:00"));
+            await send($"/api/exhibits/{exhibit}/transfers", Commands.Transfer(Commands.Laboratory, Commands.EvidenceStore, "return", "2018-09-02T09:00:00+08:00"));
+            if (plan.ToCourt) await send($"/api/exhibits/{exhibit}/transfers", Commands.Transfer(Commands.EvidenceStore, "Court", "court", "2019-10-30T09:00:00+08:00"));
+            if (plan.DisposeExhibit) await send($"/api/exhibits/{exhibit}/disposal", Commands.Disposal());
+        }
+
+        if (!plan.RetractSeizure) return;
+
+        var doomed = (await send($"/api/cases/{caseId}/exhibits",
+            Commands.Exhibit(seizures[0], $"{plan.Index}/0", $"CORPUS-{seed}-{plan.Index}-retracted", 500m))).EntryId!.Value;
+        await send($"/api/exhibits/{doomed}/lab-results", Commands.LabResult(480m, $"substance {plan.Index % 5}"));
+        await send($"/api/exhibits/{doomed}/disposal", Commands.Disposal());
+    }
 
     public async Task Develop(CasePlan plan, Send send)
     {
@@ -65,6 +100,7 @@ public sealed class Corpus(int seed, int cases)
         }
 
         if (plan.Restrict) await send($"/api/cases/{caseId}/restriction", new { reason = "need to know" });
+        await DevelopExhibits(plan, caseId, seizures, send);
 
         for (var i = 0; i < defendants.Count; i++)
         {
@@ -96,4 +132,5 @@ public sealed class Corpus(int seed, int cases)
 
 public sealed record CasePlan(
     int Index, Guid Shared, string[] Units, decimal[] Quantities, bool[] Guilty,
+    int Exhibits, decimal[] Weighed, bool SealBroken, bool ToCourt, bool DisposeExhibit,
     bool Commute, bool Refer, bool RetractSeizure, bool Link, bool Restrict, bool Lift, bool Close);

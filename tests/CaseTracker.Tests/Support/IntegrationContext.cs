@@ -48,6 +48,20 @@ public abstract class IntegrationContext(AppFixture fixture)
     protected async Task<Guid> IdentifyDefendant(Guid caseId, string name = "Liu Yong") =>
         (await Accepted($"/api/cases/{caseId}/defendants", new { name, occurredAt = "2018-07-01T00:00:00+08:00" })).EntryId!.Value;
 
+    protected async Task<Guid> RecordSeizure(Guid caseId, decimal quantity = 11.9m, string unit = "kg", string substance = "fentanyl") =>
+        (await Accepted($"/api/cases/{caseId}/seizures", Commands.Seizure(quantity, unit, substance))).EntryId!.Value;
+
+    /// <summary>Logs an exhibit (201 with its Location) and answers its id.</summary>
+    protected async Task<Guid> LogExhibit(Guid caseId, Dictionary<string, object?> body, Action<Scenario>? more = null)
+    {
+        var result = await Post($"/api/cases/{caseId}/exhibits", body, 201, more: more);
+        var accepted = Read<CommandAccepted>(result);
+        accepted.CaseId.ShouldBe(caseId);
+        accepted.Version.ShouldBe(1);
+        result.Context.Response.Headers.Location.ToString().ShouldBe($"/api/exhibits/{accepted.EntryId}");
+        return accepted.EntryId!.Value;
+    }
+
     protected async Task<CaseDetails> GetCase(Guid caseId, string role = Roles.Officer, string query = "")
     {
         var result = await Host.Scenario(x =>
@@ -59,25 +73,26 @@ public abstract class IntegrationContext(AppFixture fixture)
         return Read<CaseDetails>(result);
     }
 
-    protected async Task<long> StreamVersion(Guid caseId)
+    /// <summary>The version of a case's or an exhibit's stream; 0 when there is none.</summary>
+    protected async Task<long> StreamVersion(Guid streamId)
     {
         await using var session = fixture.Store.QuerySession();
-        return (await session.Events.FetchStreamStateAsync(caseId))?.Version ?? 0;
+        return (await session.Events.FetchStreamStateAsync(streamId))?.Version ?? 0;
     }
 
     /// <summary>
-    /// Posts a command that must be refused: the status, a problem+json body, and a case stream
-    /// that did not move.
+    /// Posts a command that must be refused: the status, a problem+json body, and a stream (the
+    /// case's, or the exhibit's on exhibit routes) that did not move.
     /// </summary>
-    protected async Task<JsonObject> Refused(string url, object body, int status, Guid? caseId, string role = Roles.Officer, Action<Scenario>? more = null)
+    protected async Task<JsonObject> Refused(string url, object body, int status, Guid? streamId, string role = Roles.Officer, Action<Scenario>? more = null)
     {
-        var before = caseId is { } id ? await StreamVersion(id) : 0;
+        var before = streamId is { } id ? await StreamVersion(id) : 0;
         var result = await Post(url, body, status, role, x =>
         {
             more?.Invoke(x);
             x.ContentTypeShouldBe("application/problem+json");
         });
-        if (caseId is { } after) (await StreamVersion(after)).ShouldBe(before, "a refused command must append nothing");
+        if (streamId is { } after) (await StreamVersion(after)).ShouldBe(before, "a refused command must append nothing");
 
         var problem = JsonNode.Parse(result.ReadAsText())!.AsObject();
         problem["status"]!.GetValue<int>().ShouldBe(status);

@@ -48,6 +48,8 @@ function showTotals(stats) {
   const cards = [
     ["Open cases", stats.cases.open], ["Closed cases", stats.cases.closed], ["People identified", stats.defendants],
     ["Arrests", stats.arrests], ["Fentanyl seized", `${number.format(fentanyl / 1000)} kg`],
+    ["Fentanyl confirmed by laboratories", `${number.format((stats.seizuresConfirmedGrams.fentanyl ?? 0) / 1000)} kg`],
+    ["Exhibit discrepancies", stats.exhibits.discrepancies],
     ["US residents referred", stats.referrals.subjectsIdentified],
   ];
   $("totals").replaceChildren(...cards.map(([label, value]) =>
@@ -75,6 +77,12 @@ function showTotals(stats) {
       datasets: [{ data: [r.subjectsIdentified, r.investigationsOpened, r.arrests, r.indictments] }],
     },
     options: { indexAxis: "y", plugins: { legend: { display: false } } },
+  });
+  const x = stats.exhibits;
+  chart("exhibits", {
+    type: "bar",
+    data: { labels: ["In custody", "At the laboratory", "In court", "Disposed of"], datasets: [{ data: [x.inCustody, x.atLab, x.inCourt, x.disposed] }] },
+    options: { plugins: { legend: { display: false } } },
   });
 }
 

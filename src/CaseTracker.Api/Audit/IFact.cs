@@ -1,0 +1,12 @@
+namespace CaseTracker.Api.Audit;
+
+/// <summary>
+/// Every event CaseTracker appends, to a case's stream or to an exhibit's, says when what it
+/// records happened (its business time): the hash chain covers that time, history shows it and
+/// time travel's <c>asOf</c> bounds by it. Implemented explicitly, so that it never reaches the
+/// stored JSON twice.
+/// </summary>
+public interface IFact
+{
+    DateTimeOffset OccurredAt { get; }
+}
