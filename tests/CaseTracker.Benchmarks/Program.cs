@@ -6,6 +6,7 @@ using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
 using CaseTracker.Api.Defendants;
 using CaseTracker.Api.Stats;
+using CaseTracker.Api.Privacy;
 using CaseTracker.Api.Storage;
 using CaseTracker.Benchmarks;
 using JasperFx.Events.Daemon;
@@ -40,13 +41,14 @@ await using (var connection = new NpgsqlConnection(admin))
 var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = database, MaxPoolSize = 100 }.ConnectionString;
 const string signingKey = "casetracker-benchmark-signing-key-0123456789abcdef";
 const string auditKey = "casetracker-benchmark-audit-key-0123456789abcdefgh";
+const string privacyKey = "casetracker-benchmark-privacy-key-0123456789abcdef";
 var auditSigner = new AuditKey(auditKey);
 var productConnectionString = Option("--product-options") is { } productOptions ? $"{connectionString};{productOptions}" : connectionString;
-using var store = DocumentStore.For(opts => opts.ConfigureCaseTracker(productConnectionString, new EventSeal(auditSigner, TimeProvider.System)));
+using var store = DocumentStore.For(opts => opts.ConfigureCaseTracker(productConnectionString, new EventSeal(auditSigner, TimeProvider.System), new PersonalKeys(new MasterKey(privacyKey))));
 await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
 await Baselines.CreateTables(connectionString);
 
-var api = await ApiProcess.Start(productConnectionString, signingKey, auditKey);
+var api = await ApiProcess.Start(productConnectionString, signingKey, auditKey, privacyKey);
 var cpu = new Cpu(() => api.Id);
 var tokens = new TokenIssuer(TokenSettings.From(
     new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:SigningKey"] = signingKey }).Build(),

@@ -194,7 +194,7 @@ public sealed class ApiProcess
     public Uri Address { get; }
     public int? Id => _process.HasExited ? null : _process.Id;
 
-    public static async Task<ApiProcess> Start(string connectionString, string signingKey, string auditKey)
+    public static async Task<ApiProcess> Start(string connectionString, string signingKey, string auditKey, string privacyKey)
     {
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
 
@@ -209,6 +209,7 @@ public sealed class ApiProcess
                 ["ConnectionStrings__CaseTracker"] = connectionString,
                 ["Auth__SigningKey"] = signingKey,
                 ["Audit__Key"] = auditKey,
+                ["Privacy__MasterKey"] = privacyKey,
                 ["Limits__RequestsPerMinute"] = "100000000",
                 // Request logs at Information cost more than some commands; production runs at Warning too.
                 ["Logging__LogLevel__Default"] = "Warning",

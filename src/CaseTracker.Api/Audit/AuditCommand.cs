@@ -70,7 +70,7 @@ public class AuditCommand : JasperFxAsyncCommand<AuditInput>
             Console.WriteLine($"INVALID {Kind(report.StreamType)} {streamId} at version {report.FirstInvalidVersion}: {report.Reason}");
         }
 
-        Console.WriteLine($"{streams.Count} streams checked (cases and exhibits), {broken} invalid");
+        Console.WriteLine($"{streams.Count} streams checked (cases, exhibits and person records), {broken} invalid");
         var checkpointMet = input.CheckpointFlag is null || await MeetsCheckpoint(input, host.Services);
         return broken == 0 && checkpointMet;
     }
@@ -137,5 +137,6 @@ public class AuditCommand : JasperFxAsyncCommand<AuditInput>
         return verdict.Valid;
     }
 
-    private static string Kind(Type? streamType) => streamType == typeof(Exhibits.Exhibit) ? "exhibit" : "case";
+    private static string Kind(Type? streamType) =>
+        streamType == typeof(Exhibits.Exhibit) ? "exhibit" : streamType == typeof(Privacy.PersonRecord) ? "person's record" : "case";
 }

@@ -19,6 +19,8 @@ public class ReadRecord
     public string? Agency { get; set; }
     public string Route { get; set; } = "";
     public string Path { get; set; } = "";
+
+    /// <summary>The query string as the reader meant it (decoded): what they searched for is on record, and an expungement can find it.</summary>
     public string? Query { get; set; }
     public Guid? CaseId { get; set; }
     public Guid? DefendantId { get; set; }
@@ -26,6 +28,9 @@ public class ReadRecord
 
     /// <summary>The cases, defendants or exhibits a list or search showed, so that being seen in a result list is on record too.</summary>
     public List<Guid>? Shown { get; set; }
+
+    /// <summary>Sealed people whose personal fields the answer showed (to an auditor or admin).</summary>
+    public List<Guid>? Sealed { get; set; }
 
     public int Status { get; set; }
     public string? CorrelationId { get; set; }
@@ -41,6 +46,20 @@ public sealed class ReadAudit(RequestDelegate next, ILogger<ReadAudit> logger)
     /// <summary>Called by a list or search endpoint with the ids of what its answer shows (cases, defendants, exhibits).</summary>
     public static void Shown(HttpContext http, IEnumerable<Guid> ids) =>
         http.Features.Set(new ShownIds([.. ids]));
+
+    /// <summary>
+    /// Called by a read whose query names someone whose record was expunged: the log keeps the read
+    /// and what it showed, with the name replaced by <paramref name="placeholder"/>.
+    /// </summary>
+    public static void Withhold(HttpContext http, string text, string placeholder) =>
+        http.Features.Set(new WithheldText(text, placeholder));
+
+    /// <summary>Called by a read that showed sealed people's personal fields, with those people.</summary>
+    public static void Disclosed(HttpContext http, IEnumerable<Guid> people)
+    {
+        var sealedPeople = people.Distinct().ToList();
+        if (sealedPeople.Count > 0) http.Features.Set(new SealedIds([.. (http.Features.Get<SealedIds>()?.Ids ?? []).Union(sealedPeople)]));
+    }
 
     public Task InvokeAsync(HttpContext http, IDocumentStore store, TimeProvider clock)
     {
@@ -80,11 +99,12 @@ public sealed class ReadAudit(RequestDelegate next, ILogger<ReadAudit> logger)
             Agency = CaseAccess.AgencyOf(http.User),
             Route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "",
             Path = http.Request.Path,
-            Query = http.Request.QueryString.HasValue ? http.Request.QueryString.Value : null,
+            Query = RecordedQuery(http),
             CaseId = RouteGuid(http, "caseId"),
             DefendantId = RouteGuid(http, "defendantId"),
             ExhibitId = RouteGuid(http, "exhibitId"),
             Shown = http.Features.Get<ShownIds>()?.Ids,
+            Sealed = http.Features.Get<SealedIds>()?.Ids,
             Status = http.Response.StatusCode,
             CorrelationId = CorrelationIds.For(http),
         };
@@ -103,10 +123,24 @@ public sealed class ReadAudit(RequestDelegate next, ILogger<ReadAudit> logger)
         }
     }
 
+    private static string? RecordedQuery(HttpContext http)
+    {
+        if (http.Request.QueryString.Value is not { Length: > 0 } raw) return null;
+        var query = Uri.UnescapeDataString(raw.Replace('+', ' '));
+        return http.Features.Get<WithheldText>() is { } withheld
+            ? System.Text.RegularExpressions.Regex.Replace(query, System.Text.RegularExpressions.Regex.Escape(withheld.Text), withheld.Placeholder,
+                System.Text.RegularExpressions.RegexOptions.IgnoreCase)
+            : query;
+    }
+
     private static Guid? RouteGuid(HttpContext http, string name) =>
         Guid.TryParse(http.GetRouteValue(name)?.ToString(), out var id) ? id : null;
 
     private sealed record ShownIds(List<Guid> Ids);
+
+    private sealed record SealedIds(List<Guid> Ids);
+
+    private sealed record WithheldText(string Text, string Placeholder);
 }
 
 public record ReadRecordPage(int Page, int PageSize, long Total, IReadOnlyList<ReadRecord> Items);
@@ -116,7 +150,8 @@ public static class ReadRecordsEndpoint
     /// <summary>Lists who read what, and when.</summary>
     /// <remarks>
     /// Who read what, newest first, filtered by user, case, defendant or exhibit; each of these
-    /// filters also finds the lists and searches that showed it.
+    /// filters also finds the lists and searches that showed it, and a defendant filter every read
+    /// that showed that person's personal fields while their record was sealed (<c>sealed</c>).
     /// </remarks>
     [WolverineGet("/api/audit/reads")]
     [Authorize(Policy = Policies.ReadHistory)]
@@ -133,7 +168,11 @@ public static class ReadRecordsEndpoint
         IQueryable<ReadRecord> query = session.Query<ReadRecord>();
         if (user is not null) query = query.Where(x => x.User == user);
         if (caseId is { } shownCase) query = query.Where(x => x.CaseId == shownCase || x.MatchesSql(ShownContains, Shown(shownCase)));
-        if (defendantId is { } shownDefendant) query = query.Where(x => x.DefendantId == shownDefendant || x.MatchesSql(ShownContains, Shown(shownDefendant)));
+        if (defendantId is { } shownDefendant)
+        {
+            query = query.Where(x => x.DefendantId == shownDefendant || x.MatchesSql(ShownContains, Shown(shownDefendant)) || x.MatchesSql(SealedContains, Shown(shownDefendant)));
+        }
+
         if (exhibitId is { } shownExhibit) query = query.Where(x => x.ExhibitId == shownExhibit || x.MatchesSql(ShownContains, Shown(shownExhibit)));
 
         var paging = Paging.Of(page, pageSize);
@@ -147,6 +186,8 @@ public static class ReadRecordsEndpoint
     /// served by the small index on the shown ids alone.
     /// </summary>
     private const string ShownContains = "d.data -> 'shown' @> ?::jsonb";
+
+    private const string SealedContains = "d.data -> 'sealed' @> ?::jsonb";
 
     private static string Shown(Guid id) => $"[\"{id}\"]";
 }

@@ -3,6 +3,7 @@ using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
 using CaseTracker.Api.Exhibits;
 using CaseTracker.Api.Http;
+using CaseTracker.Api.Privacy;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -47,7 +48,8 @@ public static class StreamHistory
     /// </summary>
     /// <param name="route">the history's own path, for the next page's link</param>
     public static async Task<IResult> ReadAsync<TStream>(
-        IDocumentStore store, Guid streamId, long? fromVersion, int? limit, string route, ProblemDetails missing, HttpContext http, CancellationToken ct)
+        IDocumentStore store, IQuerySession session, PersonalKeys keys, Guid streamId, long? fromVersion, int? limit, string route, ProblemDetails missing,
+        HttpContext http, CancellationToken ct)
     {
         var problems = new Validation()
             .Rule(fromVersion is null or >= 1, "fromVersion", "must be 1 or more")
@@ -63,6 +65,10 @@ public static class StreamHistory
         var rows = await StoredEvents.ReadAsync(store, streamId, from, take, ct);
         var serializer = store.Options.Serializer();
         var entries = rows.Select(row => HistoryEntry.From(row, serializer)).ToList();
+
+        // Personal fields are stored encrypted; the history shows them as the events say them (or
+        // [expunged]), and sealed people's on record in the read log.
+        await Disclosure.RevealJsonAsync(session, keys, http, entries.Select(x => x.Data), ct);
 
         if (entries.Count == take && entries[^1].Version < streamVersion)
         {
@@ -85,8 +91,9 @@ public static class CaseHistoryEndpoint
     [Authorize(Policy = Policies.ReadHistory)]
     [ProducesResponseType<HistoryEntry[]>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    public static Task<IResult> Get(Guid caseId, long? fromVersion, int? limit, IDocumentStore store, HttpContext http, CancellationToken ct) =>
-        StreamHistory.ReadAsync<Case>(store, caseId, fromVersion, limit, $"/api/cases/{caseId}/events", Problems.NoCase(caseId), http, ct);
+    public static Task<IResult> Get(
+        Guid caseId, long? fromVersion, int? limit, IDocumentStore store, IQuerySession session, PersonalKeys keys, HttpContext http, CancellationToken ct) =>
+        StreamHistory.ReadAsync<Case>(store, session, keys, caseId, fromVersion, limit, $"/api/cases/{caseId}/events", Problems.NoCase(caseId), http, ct);
 }
 
 public static class ExhibitHistoryEndpoint
@@ -100,6 +107,7 @@ public static class ExhibitHistoryEndpoint
     [Authorize(Policy = Policies.ReadHistory)]
     [ProducesResponseType<HistoryEntry[]>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
-    public static Task<IResult> Get(Guid exhibitId, long? fromVersion, int? limit, IDocumentStore store, HttpContext http, CancellationToken ct) =>
-        StreamHistory.ReadAsync<Exhibit>(store, exhibitId, fromVersion, limit, $"/api/exhibits/{exhibitId}/events", Problems.NoExhibit(exhibitId), http, ct);
+    public static Task<IResult> Get(
+        Guid exhibitId, long? fromVersion, int? limit, IDocumentStore store, IQuerySession session, PersonalKeys keys, HttpContext http, CancellationToken ct) =>
+        StreamHistory.ReadAsync<Exhibit>(store, session, keys, exhibitId, fromVersion, limit, $"/api/exhibits/{exhibitId}/events", Problems.NoExhibit(exhibitId), http, ct);
 }

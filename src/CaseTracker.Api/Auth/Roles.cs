@@ -32,6 +32,9 @@ public static class Policies
     /// <summary>Operations endpoints.</summary>
     public const string Operate = "operate";
 
+    /// <summary>Court orders about a person (sealing, expungement): records staff, who hold the admin role.</summary>
+    public const string RecordOrders = "record-orders";
+
     public static readonly IReadOnlyDictionary<string, string[]> RolesFor = new Dictionary<string, string[]>
     {
         [Record] = [Roles.Officer],
@@ -39,5 +42,6 @@ public static class Policies
         [ReadHistory] = [Roles.Auditor, Roles.Admin],
         [ReadCaseFile] = [Roles.Officer, Roles.Auditor, Roles.Admin],
         [Operate] = [Roles.Admin],
+        [RecordOrders] = [Roles.Admin],
     };
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using CaseTracker.Api.Audit;
+using CaseTracker.Api.Privacy;
 using CaseTracker.Api.Storage;
 using JasperFx.Events;
 using Marten;
@@ -68,28 +69,37 @@ public record CaseOpened(
         [lead, .. partners.Where(x => x != lead).Distinct()];
 }
 
+/// <param name="SubjectAlias">personal: encrypted under the key of the alias itself, as a tip names no person (docs/privacy.md)</param>
 public record TipReceived(
     Guid TipId,
     string FromAgency,
     DateTimeOffset ReceivedAt,
     string Summary,
-    string? SubjectAlias,
-    string? Channel) : ICaseEntryEvent
+    Personal? SubjectAlias,
+    string? Channel) : ICaseEntryEvent, IHoldsPersonalData
 {
     DateTimeOffset ICaseEvent.OccurredAt => ReceivedAt;
     EntryFacts ICaseEntryEvent.Entry => new(TipId, EntryKind.Tip);
+    IEnumerable<PersonalField> IHoldsPersonalData.PersonalFields => SubjectAlias is null ? [] : [new(SubjectAlias, Person: null)];
 }
 
+/// <summary>Name, aliases and nationality are personal: encrypted under the person's own key (docs/privacy.md).</summary>
 public record DefendantIdentified(
     Guid DefendantId,
-    string Name,
-    IReadOnlyList<string> Aliases,
-    string? Nationality,
+    Personal Name,
+    IReadOnlyList<Personal> Aliases,
+    Personal? Nationality,
     string? Role,
-    DateTimeOffset IdentifiedAt) : ICaseEntryEvent
+    DateTimeOffset IdentifiedAt) : ICaseEntryEvent, IHoldsPersonalData
 {
     DateTimeOffset ICaseEvent.OccurredAt => IdentifiedAt;
     EntryFacts ICaseEntryEvent.Entry => new(DefendantId, EntryKind.Defendant, DefendantId: DefendantId);
+
+    IEnumerable<PersonalField> IHoldsPersonalData.PersonalFields =>
+        [new(Name, DefendantId), .. Aliases.Select(x => new PersonalField(x, DefendantId)), .. Nationality is null ? [] : new[] { new PersonalField(Nationality, DefendantId) }];
+
+    /// <summary>The person's fields as this identification gives them (revealed first, when read from the store).</summary>
+    public PersonFields Fields() => PersonFields.Of(Name, Aliases, Nationality);
 }
 
 public record ArrestMade(

@@ -4,6 +4,7 @@ using CaseTracker.Api.Audit;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Exhibits;
 using CaseTracker.Api.Http;
+using CaseTracker.Api.Privacy;
 using CaseTracker.Api.Storage;
 using JasperFx.Events;
 using JasperFx;
@@ -362,10 +363,11 @@ public class CaseDetailsEntry
         switch (recorded)
         {
             case TipReceived x:
-                entry.Tip = new CaseTip(x.TipId, x.FromAgency, x.ReceivedAt, x.Summary, x.SubjectAlias, x.Channel);
+                entry.Tip = new CaseTip(x.TipId, x.FromAgency, x.ReceivedAt, x.Summary, x.SubjectAlias?.Text, x.Channel);
                 break;
             case DefendantIdentified x:
-                entry.Defendant = new CaseDefendant(x.DefendantId, x.Name, x.Aliases, x.Nationality, x.Role, x.IdentifiedAt);
+                var person = x.Fields();
+                entry.Defendant = new CaseDefendant(x.DefendantId, person.Name, person.Aliases, person.Nationality, x.Role, x.IdentifiedAt);
                 break;
             case ArrestMade x:
                 entry.Arrest = new CaseArrest(x.ArrestId, x.DefendantId, x.ArrestedAt, x.Place, x.Agency);
@@ -434,10 +436,17 @@ public partial class CaseHeaderProjection : SingleStreamProjection<CaseHeader, G
 /// </summary>
 public partial class CaseDetailsEntriesProjection : EventProjection
 {
-    public CaseDetailsEntriesProjection()
+    private readonly PersonalKeys _keys;
+
+    public CaseDetailsEntriesProjection(PersonalKeys keys)
     {
+        _keys = keys;
         Options.BatchSize = StoreConfiguration.ProjectionBatchSize;
     }
+
+    /// <summary>Events a rebuild reads from the store hold personal fields encrypted: revealed a page at a time.</summary>
+    public override Task EnrichEventsAsync(IQuerySession querySession, IReadOnlyList<IEvent> events, CancellationToken cancellation) =>
+        _keys.RevealAsync(querySession, events.Select(x => x.Data), cancellation);
 
     public override ValueTask ApplyAsync(IDocumentOperations operations, IEvent e, CancellationToken cancellation)
     {
@@ -495,7 +504,7 @@ public static class GetCaseEndpoint
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public static async Task<IResult> Get(
         Guid caseId, long? version, DateTimeOffset? knownAt, DateTimeOffset? asOf,
-        IQuerySession session, HttpContext http, CancellationToken ct)
+        IQuerySession session, PersonalKeys keys, HttpContext http, CancellationToken ct)
     {
         var travel = new TimeTravel(version, knownAt, asOf);
         if (travel.Refusal(http.User) is { } refusal) return Results.Problem(refusal);
@@ -503,26 +512,28 @@ public static class GetCaseEndpoint
         // A client holding the current version learns so from the header alone, without the case
         // being put together (If-None-Match, RFC 9110 §13.1.2). The read log records the 304. The
         // version is the case stream's, which its exhibits' hand-overs and lab results do not move,
-        // so a case with exhibits is always answered in full.
+        // and which a court order about someone in it does not move either: such a case is always
+        // answered in full.
         if (!travel.IsPresent && http.Request.Headers.IfNoneMatch.Count > 0
             && await session.LoadAsync<CaseHeader>(caseId, ct) is { } header
             && CaseAccess.MaySee(http.User, header.Restricted, header.Agencies)
             && !await session.Query<ExhibitDetails>().AnyAsync(x => x.CaseId == caseId, ct)
             && EntityTagHeaderValue.TryParseList(http.Request.Headers.IfNoneMatch, out var tags)
-            && tags.Any(tag => tag == EntityTagHeaderValue.Any || tag.Compare(new EntityTagHeaderValue(ExpectedVersion.ETag(header.Version)), useStrongComparison: false)))
+            && tags.Any(tag => tag == EntityTagHeaderValue.Any || tag.Compare(new EntityTagHeaderValue(ExpectedVersion.ETag(header.Version)), useStrongComparison: false))
+            && !await Disclosure.AnyOrderInCaseAsync(session, caseId, ct))
         {
             http.Response.Headers.ETag = ExpectedVersion.ETag(header.Version);
             return Results.StatusCode(StatusCodes.Status304NotModified);
         }
 
-        var details = await Load(session, caseId, travel, ct);
+        var details = await Load(session, keys, caseId, travel, ct);
         if (details is null || !CaseAccess.MaySee(http.User, details.Restricted, details.Agencies))
         {
             return Results.Problem(Problems.NoCase(caseId));
         }
 
         http.Response.Headers.ETag = ExpectedVersion.ETag(details.Version);
-        return Results.Json(details);
+        return Results.Json(await Disclosure.ApplyAsync(session, keys, http, details, ct));
     }
 
     /// <summary>The case as it stands, or as a time-travel bound saw it; null when there is no such case.</summary>
@@ -532,7 +543,7 @@ public static class GetCaseEndpoint
     /// own history is read at <c>/api/exhibits/{id}?version=</c>); <c>knownAt</c> and <c>asOf</c> are
     /// times, which bound every stream, so there each exhibit is folded to the same time.
     /// </remarks>
-    internal static async Task<CaseDetails?> Load(IQuerySession session, Guid caseId, TimeTravel travel, CancellationToken ct)
+    internal static async Task<CaseDetails?> Load(IQuerySession session, PersonalKeys keys, Guid caseId, TimeTravel travel, CancellationToken ct)
     {
         if (!travel.IsPresent)
         {
@@ -545,6 +556,7 @@ public static class GetCaseEndpoint
         }
 
         var events = await travel.EventsAsync(session, caseId, ct);
+        await keys.RevealAsync(session, events.Select(x => x.Data), ct);
         if (events.Aggregate((CaseDetails?)null, (details, e) => CaseDetails.Fold(details, caseId, e)) is not { } folded) return null;
 
         var current = await session.Query<ExhibitDetails>().Where(x => x.CaseId == caseId).ToListAsync(ct);

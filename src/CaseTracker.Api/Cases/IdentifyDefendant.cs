@@ -1,5 +1,6 @@
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Http;
+using CaseTracker.Api.Privacy;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -35,11 +36,13 @@ public static class IdentifyDefendantEndpoint
     /// <summary>
     /// When the command names an existing person, what the officer may know of them: their latest
     /// standing identification (by the time it was made) in a case the officer may see. Someone
-    /// known only from cases hidden from the officer is, to them, unknown.
+    /// known only from cases hidden from the officer is, to them, unknown; so is someone whose
+    /// record a court sealed or expunged (docs/privacy.md).
     /// </summary>
     public static async Task<CaseDefendant?> LoadAsync(IdentifyDefendant command, IQuerySession session, HttpContext http, CancellationToken ct)
     {
         if (command.DefendantId is not { } id) return null;
+        if (await session.LoadAsync<PersonRecord>(id, ct) is { Sealed: true } or { Expunged: true }) return null;
 
         var identifications = await session.Query<CaseDetailsEntry>().Where(x => x.IdentifiedDefendantId == id).ToListAsync(ct);
         if (identifications.Count == 0) return null;

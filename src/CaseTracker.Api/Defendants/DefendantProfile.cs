@@ -3,11 +3,14 @@ using CaseTracker.Api.Audit;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
 using CaseTracker.Api.Http;
+using CaseTracker.Api.Privacy;
 using CaseTracker.Api.Storage;
 using JasperFx;
 using JasperFx.Events;
+using JasperFx.Events.Grouping;
 using Marten;
 using Marten.Events.Projections;
+using Marten.Linq.MatchesSql;
 using Marten.Pagination;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -43,12 +46,25 @@ public class DefendantProfile
         Names = [.. Cases.Select(c => c.Name).Distinct()];
         Aliases = [.. Cases.SelectMany(c => c.Aliases).Distinct()];
         Nationality = Cases.LastOrDefault(c => c.Nationality is not null)?.Nationality;
-        SearchText = string.Join(" | ", Names.Concat(Aliases)).ToLowerInvariant();
+        // A placeholder is nobody's name: searching for "expunged" finds no one.
+        SearchText = string.Join(" | ", Names.Concat(Aliases).Where(x => !Withheld.Is(x))).ToLowerInvariant();
         Status = DefendantStatus.Of(
             Arrests.Count > 0,
             [.. Charges.Select(c => c.ChargeId)],
             [.. Verdicts.Select(v => (v.ChargeId, v.Verdict))],
             Sentences.Count > 0);
+    }
+
+    /// <summary>
+    /// Once the person's record is expunged: every identification's personal fields withheld, by the
+    /// rule an identification whose key is gone reads with, so a rebuild gives the same profile.
+    /// </summary>
+    public void Expunge()
+    {
+        Cases = [.. Cases.Select(c => new PersonFields(c.Name, c.Aliases, c.Nationality).Withheld(Withheld.Expunged) is var f
+            ? c with { Name = f.Name, Aliases = f.Aliases, Nationality = f.Nationality }
+            : c)];
+        Summarise();
     }
 
     /// <summary>The profile without what restricted cases the reader may not see recorded; null if nothing is left.</summary>
@@ -84,11 +100,19 @@ public record CaseSentenceOf(Guid CaseId, CaseSentence Sentence);
 /// </summary>
 public partial class DefendantProfileProjection : MultiStreamProjection<DefendantProfile, Guid>
 {
-    public DefendantProfileProjection()
+    private readonly PersonalKeys _keys;
+
+    public DefendantProfileProjection(PersonalKeys keys)
     {
+        _keys = keys;
         Options.BatchSize = StoreConfiguration.ProjectionBatchSize;
         Identities<ICaseEvent>(e => Concerning(e) is { } id ? [id] : []);
+        Identity<RecordExpunged>(e => e.DefendantId);
     }
+
+    /// <summary>The personal fields of a page of events, revealed with one read of their keys.</summary>
+    public override Task EnrichEventsAsync(SliceGroup<DefendantProfile, Guid> group, IQuerySession querySession, CancellationToken cancellation) =>
+        _keys.RevealAsync(querySession, group.Slices.SelectMany(x => x.Events()).Select(x => x.Data), cancellation);
 
     /// <summary>The person a case event is about, if any: how events are routed to profiles.</summary>
     public static Guid? Concerning(object fact) => fact switch
@@ -106,11 +130,20 @@ public partial class DefendantProfileProjection : MultiStreamProjection<Defendan
     public override DefendantProfile? Evolve(DefendantProfile? snapshot, Guid id, IEvent e)
     {
         var caseId = e.StreamId;
+        if (e.Data is RecordExpunged)
+        {
+            // The expungement rewrote the profile already; this keeps a rebuild, and a profile this
+            // projection was still building when the order came, to the same answer.
+            snapshot?.Expunge();
+            return snapshot;
+        }
+
         var profile = snapshot ?? new DefendantProfile { DefendantId = id };
         switch (e.Data)
         {
             case DefendantIdentified x:
-                profile.Cases.Add(new DefendantCase(caseId, x.Name, x.Aliases, x.Nationality, x.Role, x.IdentifiedAt));
+                var person = x.Fields();
+                profile.Cases.Add(new DefendantCase(caseId, person.Name, person.Aliases, person.Nationality, x.Role, x.IdentifiedAt));
                 break;
             case ArrestMade x:
                 profile.Arrests.Add(new DefendantArrest(x.ArrestId, caseId, x.ArrestedAt, x.Place, x.Agency));
@@ -181,42 +214,58 @@ public static class DefendantEndpoints
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public static async Task<IResult> Get(
         Guid defendantId, long? version, DateTimeOffset? knownAt, DateTimeOffset? asOf,
-        IQuerySession session, HttpContext http, CancellationToken ct)
+        IQuerySession session, PersonalKeys keys, HttpContext http, CancellationToken ct)
     {
         var travel = new TimeTravel(version, knownAt, asOf);
         if (travel.Refusal(http.User) is { } refusal) return Results.Problem(refusal);
 
         var profile = travel.IsPresent
-            ? await FoldAsync(session, defendantId, travel, ct)
+            ? await FoldAsync(session, keys, defendantId, travel, ct)
             : await VisibleAsync(session, defendantId, http.User, ct);
-        return profile is null
-            ? Results.Problem(Problems.NotFound($"No defendant {defendantId} (at that point in time)."))
-            : Results.Json(profile);
+        if (profile is null) return Results.Problem(Problems.NotFound($"No defendant {defendantId} (at that point in time)."));
+
+        (await Disclosure.ForAsync(session, http.User, [defendantId], ct)).Record(http);
+        return Results.Json(profile);
     }
 
-    /// <summary>The person's current profile as this reader may see it: null when no case they may see names them.</summary>
-    public static async Task<DefendantProfile?> VisibleAsync(IQuerySession session, Guid defendantId, ClaimsPrincipal reader, CancellationToken ct) =>
-        (await session.LoadAsync<DefendantProfile>(defendantId, ct))?.Without(await CaseVisibility.HiddenFrom(session, reader, ct));
+    /// <summary>
+    /// The person's current profile as this reader may see it: null when no case they may see names
+    /// them, or when a court sealed their record and the reader is not one who may still find them.
+    /// </summary>
+    public static async Task<DefendantProfile?> VisibleAsync(IQuerySession session, Guid defendantId, ClaimsPrincipal reader, CancellationToken ct)
+    {
+        if ((await session.LoadAsync<DefendantProfile>(defendantId, ct))?.Without(await CaseVisibility.HiddenFrom(session, reader, ct)) is not { } profile) return null;
+
+        var disclosure = await Disclosure.ForAsync(session, reader, [defendantId], ct);
+        if (disclosure.Hides(defendantId)) return null;
+        if (disclosure.Placeholder(defendantId) == Withheld.Expunged) profile.Expunge();
+        return profile;
+    }
+
+    /// <summary>The cases a person was ever identified in, retracted identifications included.</summary>
+    public static async Task<Guid[]> CasesOf(IQuerySession session, Guid defendantId, CancellationToken ct) =>
+        (await session.Query<CaseEntry>()
+            .Where(x => x.EntryId == defendantId && x.Kind == EntryKind.Defendant)
+            .Select(x => x.CaseId)
+            .ToListAsync(ct)).Distinct().ToArray();
 
     /// <summary>
     /// Marten keeps no history of multi-stream documents, so time travel folds the person's events
     /// again: those of every case they were ever identified in, up to the bound.
     /// </summary>
-    private static async Task<DefendantProfile?> FoldAsync(IQuerySession session, Guid defendantId, TimeTravel travel, CancellationToken ct)
+    private static async Task<DefendantProfile?> FoldAsync(IQuerySession session, PersonalKeys keys, Guid defendantId, TimeTravel travel, CancellationToken ct)
     {
         // The write model's entry rows keep retracted identifications too: a past may hold them.
-        var streams = (await session.Query<CaseEntry>()
-            .Where(x => x.EntryId == defendantId && x.Kind == EntryKind.Defendant)
-            .Select(x => x.CaseId)
-            .ToListAsync(ct)).Distinct().ToArray();
+        var streams = await CasesOf(session, defendantId, ct);
         if (streams.Length == 0) return null;
 
         var query = session.Events.QueryAllRawEvents().Where(x => x.StreamId.IsOneOf(streams));
         if (travel.Version is { } sequence) query = query.Where(x => x.Sequence <= sequence);
         if (travel.KnownAt is { } knownAt) query = query.Where(x => x.Timestamp <= knownAt);
         var events = await query.OrderBy(x => x.Sequence).ToListAsync(ct);
+        await keys.RevealAsync(session, events.Select(x => x.Data), ct);
 
-        var projection = new DefendantProfileProjection();
+        var projection = new DefendantProfileProjection(keys);
         return events
             .Where(e => DefendantProfileProjection.Concerning(e.Data) == defendantId && travel.HadHappened(e.Data))
             .Aggregate<IEvent, DefendantProfile?>(null, (profile, e) => projection.Evolve(profile, defendantId, e));
@@ -227,7 +276,7 @@ public static class DefendantEndpoints
     [WolverineGet("/api/defendants", OperationId = "SearchDefendants")]
     [Authorize(Policy = Policies.ReadCases)]
     [ProducesResponseType<DefendantPage>(StatusCodes.Status200OK)]
-    public static async Task<IResult> Search(string? name, int? page, int? pageSize, IQuerySession session, HttpContext http, CancellationToken ct)
+    public static async Task<IResult> Search(string? name, int? page, int? pageSize, IQuerySession session, PersonalKeys keys, HttpContext http, CancellationToken ct)
     {
         var problems = new Validation()
             .Text("name", name, required: false)
@@ -235,8 +284,11 @@ public static class DefendantEndpoints
             .Result;
         if (problems != WolverineContinue.NoProblems) return Results.Problem(problems);
 
+        if (!string.IsNullOrWhiteSpace(name) && await Disclosure.NamesExpungedAsync(session, keys, name, ct)) ReadAudit.Withhold(http, name, Withheld.Expunged);
+
         var paging = Paging.Of(page, pageSize);
         IQueryable<DefendantProfile> query = session.Query<DefendantProfile>();
+        if (!CaseAccess.SeesEverything(http.User)) query = query.Where(x => x.MatchesSql(Disclosure.NotSealed(session.DocumentStore)));
         if (!string.IsNullOrWhiteSpace(name))
         {
             var term = name.Trim().ToLowerInvariant();
@@ -248,8 +300,7 @@ public static class DefendantEndpoints
         if (hidden.Count == 0)
         {
             var found = await query.ToPagedListAsync(paging.Page, paging.Size, ct);
-            ReadAudit.Shown(http, found.Select(x => x.DefendantId));
-            return Results.Json(new DefendantPage(paging.Page, paging.Size, found.TotalItemCount, [.. found.Select(Summary)]));
+            return Results.Json(new DefendantPage(paging.Page, paging.Size, found.TotalItemCount, await Shown(session, http, [.. found], ct)));
         }
 
         // What only restricted cases say about a person must not be findable by a reader who may not
@@ -261,8 +312,17 @@ public static class DefendantEndpoints
             .Where(x => words.All(word => x.SearchText.Contains(word, StringComparison.Ordinal)))
             .ToList();
         var shown = visible.Skip(paging.Skip).Take(paging.Size).ToList();
-        ReadAudit.Shown(http, shown.Select(x => x.DefendantId));
-        return Results.Json(new DefendantPage(paging.Page, paging.Size, visible.Count, [.. shown.Select(Summary)]));
+        return Results.Json(new DefendantPage(paging.Page, paging.Size, visible.Count, await Shown(session, http, shown, ct)));
+    }
+
+    /// <summary>A page of people as this reader may see them, on record in the read log.</summary>
+    private static async Task<IReadOnlyList<DefendantSummary>> Shown(IQuerySession session, HttpContext http, IReadOnlyList<DefendantProfile> people, CancellationToken ct)
+    {
+        ReadAudit.Shown(http, people.Select(x => x.DefendantId));
+        var disclosure = await Disclosure.ForAsync(session, http.User, people.Select(x => x.DefendantId), ct);
+        disclosure.Record(http);
+        foreach (var person in people.Where(x => disclosure.Placeholder(x.DefendantId) == Withheld.Expunged)) person.Expunge();
+        return [.. people.Select(Summary)];
     }
 
     private const int MaxFilteredMatches = 2000;

@@ -1,7 +1,9 @@
+using System.Text.Json.Nodes;
 using CaseTracker.Api.Audit;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
 using CaseTracker.Api.Http;
+using CaseTracker.Api.Privacy;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -49,12 +51,13 @@ public static class CaseFileEndpoint
     [Produces(MediaType)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public static async Task<IResult> Get(
-        Guid caseId, IDocumentStore store, IQuerySession session, StreamIntegrity integrity, ExportKey key, TimeProvider clock,
+        Guid caseId, IDocumentStore store, IQuerySession session, StreamIntegrity integrity, ExportKey key, PersonalKeys keys, TimeProvider clock,
         HttpContext http, CancellationToken ct)
     {
         var producedAt = clock.GetUtcNow();
-        var details = await GetCaseEndpoint.Load(session, caseId, new TimeTravel(null, null, null), ct);
+        var details = await GetCaseEndpoint.Load(session, keys, caseId, new TimeTravel(null, null, null), ct);
         if (details is null || !CaseAccess.MaySee(http.User, details.Restricted, details.Agencies)) return Results.Problem(Problems.NoCase(caseId));
+        details = await Disclosure.ApplyAsync(session, keys, http, details, ct);
 
         var streams = await CaseStreams.OfAsync(session, caseId, ct);
         var rows = new List<StoredEvent>();
@@ -64,25 +67,30 @@ public static class CaseFileEndpoint
             if (row.StreamId != caseId || row.Version <= details.Version) rows.Add(row);
         }
 
-        var content = Content(details, rows, streams, integrity, key, store.Options.Serializer(), producedAt);
+        // The timeline shows personal fields as the reader may read them, like the case above it.
+        var serializer = store.Options.Serializer();
+        var history = rows.Select(row => HistoryEntry.From(row, serializer)).ToList();
+        await Disclosure.RevealJsonAsync(session, keys, http, history.Select(x => x.Data), ct);
+
+        var content = Content(details, rows, history, streams, integrity, key, serializer, producedAt);
         return Results.File(CaseFileDocument.Render(content), MediaType, ExportLines.FileName(details.Reference, "-case-file.pdf"));
     }
 
     private static CaseFileContent Content(
-        CaseDetails details, IReadOnlyList<StoredEvent> rows, IReadOnlyList<Guid> streams, StreamIntegrity integrity, ExportKey key,
-        Marten.ISerializer serializer, DateTimeOffset producedAt)
+        CaseDetails details, IReadOnlyList<StoredEvent> rows, IReadOnlyList<HistoryEntry> history, IReadOnlyList<Guid> streams, StreamIntegrity integrity,
+        ExportKey key, Marten.ISerializer serializer, DateTimeOffset producedAt)
     {
         var retractions = new Dictionary<long, Retraction>();
         var people = new Dictionary<Guid, string>();
-        foreach (var row in rows.Where(x => x.StreamId == details.CaseId))
+        foreach (var (row, entry) in rows.Zip(history).Where(x => x.First.StreamId == details.CaseId))
         {
             switch (Fact(row, serializer))
             {
                 case EntryRetracted x:
                     retractions[x.EntryVersion] = new Retraction(row.RecordedAt, row.Actor, x.Reason);
                     break;
-                case DefendantIdentified x:
-                    people[x.DefendantId] = x.Name;
+                case DefendantIdentified x when (entry.Data?["name"]) is JsonValue name && name.TryGetValue<string>(out var text):
+                    people[x.DefendantId] = text;
                     break;
             }
         }
@@ -90,9 +98,9 @@ public static class CaseFileEndpoint
         // The read model's names win: they are what the reader may see of each person now.
         foreach (var defendant in details.Defendants) people[defendant.DefendantId] = defendant.Name;
 
-        var timeline = rows.Select(row => new TimelineEntry(
+        var timeline = rows.Zip(history, (row, entry) => new TimelineEntry(
             row.StreamId,
-            HistoryEntry.From(row, serializer),
+            entry,
             row.StreamId == details.CaseId ? retractions.GetValueOrDefault(row.Version) : null)).ToList();
 
         var byStream = rows.GroupBy(x => x.StreamId).ToDictionary(x => x.Key, x => x.ToList());

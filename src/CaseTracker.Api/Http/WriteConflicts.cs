@@ -14,7 +14,8 @@ public static class WriteConflicts
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            if (e is ConcurrencyException or DocumentAlreadyExistsException or ExistingStreamIdCollisionException or StreamLockedException) return true;
+            if (e is ConcurrencyException or DocumentAlreadyExistsException or ExistingStreamIdCollisionException or StreamLockedException
+                or Privacy.ExpungedMeanwhileException) return true;
             if (e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.SerializationFailure }) return true;
         }
 

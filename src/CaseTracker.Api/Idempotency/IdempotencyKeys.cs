@@ -5,6 +5,7 @@ using CaseTracker.Api.Audit;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
 using CaseTracker.Api.Http;
+using CaseTracker.Api.Privacy;
 using Marten;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Microsoft.Extensions.Options;
@@ -62,11 +63,18 @@ public sealed class IdempotencyKeys(RequestDelegate next)
             return;
         }
 
-        var appended = await session.Events.FetchStreamAsync(record.CaseId, version: record.Version, fromVersion: record.Version, token: http.RequestAborted);
-        var accepted = CommandAccepted.For(record.CaseId, record.Version, appended.Single().Data);
+        var appended = (await session.Events.FetchStreamAsync(record.CaseId, version: record.Version, fromVersion: record.Version, token: http.RequestAborted)).Single().Data;
+        http.Response.Headers[ReplayedHeader] = "true";
+        if (appended is IPersonOrder order)
+        {
+            // A court order's record is the person's own stream: its answer names the person.
+            await http.Response.WriteAsJsonAsync(new OrderRecorded(order.DefendantId, record.Version), json.Value.SerializerOptions, http.RequestAborted);
+            return;
+        }
+
+        var accepted = CommandAccepted.For(record.CaseId, record.Version, appended);
         http.Response.StatusCode = accepted.StatusCode;
         if (accepted.Location is not null) http.Response.Headers.Location = accepted.Location;
-        http.Response.Headers[ReplayedHeader] = "true";
         await http.Response.WriteAsJsonAsync(accepted, json.Value.SerializerOptions, http.RequestAborted);
     }
 

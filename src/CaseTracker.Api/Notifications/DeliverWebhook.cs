@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CaseTracker.Api.Cases;
+using CaseTracker.Api.Defendants;
+using CaseTracker.Api.Privacy;
 using Marten;
 
 namespace CaseTracker.Api.Notifications;
@@ -38,9 +40,10 @@ public record DeliverWebhook(Guid SubscriptionId, Guid EventId);
 public sealed class WebhookDeliveryFailed(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
-/// Delivers from the durable local queue (Wolverine): the subscription and the case are read now,
-/// so an ended subscription receives nothing more and a case restricted since the event was
-/// recorded is not told to a subscriber outside it.
+/// Delivers from the durable local queue (Wolverine): the subscription, the case and the orders on
+/// the person the event names are read now, so an ended subscription receives nothing more, and a
+/// case restricted (or a person sealed) since the event was recorded is not told to a subscriber
+/// who may not see it.
 /// </summary>
 public static class DeliverWebhookHandler
 {
@@ -49,6 +52,8 @@ public static class DeliverWebhookHandler
         if (await session.LoadAsync<Subscription>(message.SubscriptionId, ct) is not { WebhookUrl: not null } subscription) return;
         if (await session.Events.LoadAsync(message.EventId, ct) is not { } e) return;
         if (!(await session.LoadAsync<CaseHeader>(e.StreamId, ct)).Shows(subscription.Subscriber())) return;
+        if (DefendantProfileProjection.Concerning(e.Data) is { } person
+            && (await Disclosure.ForAsync(session, subscription.Subscriber(), [person], ct)).Hides(person)) return;
 
         await sender.SendAsync(subscription, FeedEntry.Of(e, subscription.TargetId).To(subscription.Id), ct);
     }

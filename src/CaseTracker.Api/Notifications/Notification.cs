@@ -3,6 +3,7 @@ using CaseTracker.Api.Audit;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
 using CaseTracker.Api.Http;
+using CaseTracker.Api.Privacy;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -69,12 +70,15 @@ public static class NotificationReader
 
             var cases = (await session.LoadManyAsync<CaseHeader>(ct, rows.Select(x => x.CaseId).Distinct()))
                 .ToDictionary(x => x.CaseId);
+            // Nothing about a sealed person reaches those who may not find them, whatever they follow.
+            var sealing = await Disclosure.ForAsync(session, reader, rows.Select(x => x.DefendantId).OfType<Guid>(), ct);
             foreach (var row in rows)
             {
                 var header = cases.GetValueOrDefault(row.CaseId);
-                if (!header.Shows(reader)) continue;
+                if (!header.Shows(reader) || row.DefendantId is { } named && sealing.Hides(named)) continue;
                 found.AddRange(byTarget[row.TargetId]
-                    .Where(s => row.Sequence > s.StartsAfter && header.Shows(subscribers[s.Id]))
+                    .Where(s => row.Sequence > s.StartsAfter && header.Shows(subscribers[s.Id])
+                                && !(row.DefendantId is { } person && sealing.Hides(person, subscribers[s.Id])))
                     .Select(s => row.To(s.Id)));
             }
 

@@ -31,9 +31,10 @@ public static partial class ApiOperations
                       && chain.Method.Method.GetParameters().Any(x => x.ParameterType == chain.RequestType);
         var isCommand = hasBody && AnswersAccepted(chain.Method.Method.ReturnType);
         var hasPathParameters = chain.RoutePattern?.Parameters.Count > 0;
-        // The stream a command's If-Match is about: the exhibit on exhibit routes, else the case.
-        var stream = chain.RoutePattern?.Parameters.Any(x => x.Name == "exhibitId") == true ? "exhibit" : "case";
-        var onExistingStream = isCommand && chain.RoutePattern!.Parameters.Any(x => x.Name is "caseId" or "exhibitId");
+        var onPersonRecord = chain.Method.Method.GetParameters().Any(x => x.IsDefined(typeof(Privacy.WritePersonAttribute), inherit: false));
+        // The stream a command's If-Match is about: the exhibit on exhibit routes, the person's record for a court order, else the case.
+        var stream = chain.RoutePattern?.Parameters.Any(x => x.Name == "exhibitId") == true ? "exhibit" : onPersonRecord ? "person's record" : "case";
+        var onExistingStream = isCommand && (onPersonRecord || chain.RoutePattern!.Parameters.Any(x => x.Name is "caseId" or "exhibitId"));
 
         var generatedId = operation.OperationId;
         operation.OperationId = OperationId(chain);
@@ -69,8 +70,9 @@ public static partial class ApiOperations
 
         if (onExistingStream)
         {
-            Header(operation, "If-Match",
-                $"The {stream} version the command was decided against, as the {stream}'s ETag (\"12\"). If the {stream} has moved on: 412, and nothing is recorded.");
+            Header(operation, "If-Match", onPersonRecord
+                ? "The version of the person's record the order was decided against, as the last order's answer gave it (\"1\"). If the record has moved on: 412, and nothing is recorded."
+                : $"The {stream} version the command was decided against, as the {stream}'s ETag (\"12\"). If the {stream} has moved on: 412, and nothing is recorded.");
         }
 
         if (operation.Responses.TryGetValue("304", out var found) && found is OpenApiResponse notModified)
@@ -120,7 +122,7 @@ public static partial class ApiOperations
         if (isCommand)
         {
             await Problem(operation, context, 409,
-                "The command conflicts with what is recorded (a closed case, an exhibit disposed of or held by someone else, already done, a reference or seal taken); nothing was recorded.", ct: ct);
+                "The command conflicts with what is recorded (a closed case, an exhibit disposed of or held by someone else, already done, a reference or seal taken, a person's record already sealed or expunged); nothing was recorded.", ct: ct);
             if (stream is not null) await Problem(operation, context, 412, $"If-Match named a version the {stream} has moved on from; nothing was recorded.", ct: ct);
             await Problem(operation, context, 422, "The Idempotency-Key was used before with another request; nothing was recorded.", ct: ct);
         }
@@ -141,16 +143,34 @@ public static partial class ApiOperations
     private static bool Untyped(Type returned) =>
         returned == typeof(IResult) || (returned.IsGenericType && returned.GetGenericArguments().Any(Untyped));
 
-    /// <summary>Whether the endpoint answers <see cref="CommandAccepted"/>, alone or with the events it appends: a command on a case.</summary>
+    /// <summary>
+    /// Whether the endpoint answers <see cref="CommandAccepted"/> or <see cref="Privacy.OrderRecorded"/>, alone or with the events
+    /// it appends: a command on a case or an exhibit, or a court order on a person's record.
+    /// </summary>
     private static bool AnswersAccepted(Type returned) =>
-        returned == typeof(CommandAccepted) || (returned.IsGenericType && returned.GetGenericArguments().Any(AnswersAccepted));
+        returned == typeof(CommandAccepted) || returned == typeof(Privacy.OrderRecorded)
+        || (returned.IsGenericType && returned.GetGenericArguments().Any(AnswersAccepted));
 
     /// <summary>
     /// Every command answers <see cref="CommandAccepted"/>; those that start a stream (open a case,
-    /// log an exhibit) answer it with 201 and the new stream's Location.
+    /// log an exhibit) answer it with 201 and the new stream's Location. A court order answers the
+    /// person's record (<see cref="Privacy.OrderRecorded"/>).
     /// </summary>
     private static async Task Answers(OpenApiOperation operation, OpenApiOperationTransformerContext context, HttpChain chain, CancellationToken ct)
     {
+        if (chain.ResourceType == typeof(Privacy.OrderRecorded))
+        {
+            operation.Responses!["200"] = new OpenApiResponse
+            {
+                Description = "Recorded: the person and the version of their record after the order.",
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["application/json"] = new() { Schema = await Component(context, typeof(Privacy.OrderRecorded), nameof(Privacy.OrderRecorded), ct) }
+                },
+            };
+            return;
+        }
+
         var accepted = await Component(context, typeof(CommandAccepted), nameof(CommandAccepted), ct);
         var returned = chain.Method.Method.ReturnType;
         var opens = returned.IsGenericType && returned.GetGenericArguments().Any(typeof(IStartStream).IsAssignableFrom);

@@ -1,4 +1,5 @@
 using CaseTracker.Api.Audit;
+using CaseTracker.Api.Privacy;
 using Marten;
 using Wolverine.Marten;
 
@@ -18,13 +19,16 @@ public static class StorageSetup
         // hosts configured late (tests) are honoured.
         services.AddSingleton(sp => AuditKey.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()));
         services.AddSingleton<EventSeal>();
+        services.AddSingleton(sp => MasterKey.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()));
+        services.AddSingleton<PersonalKeys>();
         services.AddSingleton(sp => ExportKey.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()));
         services.AddSingleton<StreamIntegrity>();
         services.AddSingleton<Checkpoints>();
 
         services.AddMarten(sp => new StoreOptions().ConfigureCaseTracker(
                 ConnectionString(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()),
-                sp.GetRequiredService<EventSeal>()))
+                sp.GetRequiredService<EventSeal>(),
+                sp.GetRequiredService<PersonalKeys>()))
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()
             // Wolverine runs each asynchronous projection on exactly one node and moves it when a node dies.

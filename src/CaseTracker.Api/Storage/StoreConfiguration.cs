@@ -4,6 +4,7 @@ using CaseTracker.Api.Defendants;
 using CaseTracker.Api.Exhibits;
 using CaseTracker.Api.Idempotency;
 using CaseTracker.Api.Notifications;
+using CaseTracker.Api.Privacy;
 using CaseTracker.Api.Stats;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
@@ -25,7 +26,7 @@ public static class StoreConfiguration
     /// </summary>
     public const int ProjectionBatchSize = 5_000;
 
-    public static StoreOptions ConfigureCaseTracker(this StoreOptions opts, string connectionString, EventSeal seal)
+    public static StoreOptions ConfigureCaseTracker(this StoreOptions opts, string connectionString, EventSeal seal, PersonalKeys keys)
     {
         opts.Connection(Tuned(connectionString));
         opts.DatabaseSchemaName = Schema;
@@ -53,7 +54,7 @@ public static class StoreConfiguration
         // as a header and one row per entry, so that a command writes two small rows rather than
         // rewriting a document that grows with the case (docs/benchmarks.md).
         opts.Projections.Add<CaseHeaderProjection>(ProjectionLifecycle.Inline);
-        opts.Projections.Add(new CaseDetailsEntriesProjection(), ProjectionLifecycle.Inline);
+        opts.Projections.Add(new CaseDetailsEntriesProjection(keys), ProjectionLifecycle.Inline);
 
         // Every indexed value is a column of its own, none an expression over the JSON. Need-to-know
         // filters on Restricted in every list, search and total, and reading it from the JSON meant
@@ -91,7 +92,7 @@ public static class StoreConfiguration
 
         // Asynchronous: they span streams. The daemon runs each on exactly one node (Wolverine places
         // it) and they trail the commit by the daemon's polling interval; see docs/projections.md.
-        opts.Projections.Add<DefendantProfileProjection>(ProjectionLifecycle.Async);
+        opts.Projections.Add(new DefendantProfileProjection(keys), ProjectionLifecycle.Async);
         opts.Schema.For<DefendantProfile>().NgramIndex(x => x.SearchText);
         opts.Projections.Add<DashboardStatsProjection>(ProjectionLifecycle.Async);
         // What followers of a case or person are told: a row per event and target, read by target
@@ -103,10 +104,18 @@ public static class StoreConfiguration
         opts.Schema.For<FeedEntry>().UniqueIndex(UniqueIndexType.DuplicatedField, x => x.TargetId, x => x.Sequence);
         opts.Schema.For<Subscription>().Duplicate(x => x.User).Duplicate(x => x.TargetId);
 
+        // A person's court orders, inline: the order's own transaction decides what every later read withholds.
+        opts.Projections.Add<PersonRecordProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add(new SubjectOrdersProjection(), ProjectionLifecycle.Inline);
+        opts.Schema.For<SubjectOrder>().Duplicate(x => x.Subject).Duplicate(x => x.Kind);
+        opts.Schema.For<PersonalKey>();
+
         opts.Schema.For<IdempotencyRecord>();
         opts.Schema.For<ReadRecord>().Index(x => x.User).Index(x => x.CaseId).Index(x => x.DefendantId).Index(x => x.ExhibitId).Index(x => x.At)
-            .GinIndexJsonDataMember(x => x.Shown!);
+            .GinIndexJsonDataMember(x => x.Shown!).GinIndexJsonDataMember(x => x.Sealed!);
 
+        // Encryption first: the seal hashes the events as they will be stored, ciphertext and all.
+        opts.Listeners.Add(new PersonalDataEncryption(keys));
         opts.Listeners.Add(seal);
         opts.Storage.Add<EventGuard>();
         return opts;

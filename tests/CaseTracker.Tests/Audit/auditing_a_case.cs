@@ -3,6 +3,7 @@ using CaseTracker.Api.Audit;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
 using CaseTracker.Api.Defendants;
+using CaseTracker.Api.Privacy;
 using CaseTracker.Api.Storage;
 using CaseTracker.Tests.Support;
 using Marten;
@@ -209,7 +210,7 @@ public class auditing_a_case(AppFixture fixture) : IntegrationContext(fixture)
 
         // A second API node: its own store and seal, so this node's memory of the chain's head is stale.
         var key = Host.Services.GetRequiredService<AuditKey>();
-        using (var otherNode = DocumentStore.For(opts => opts.ConfigureCaseTracker(Fixture.ConnectionString, new EventSeal(key, TimeProvider.System))))
+        using (var otherNode = DocumentStore.For(opts => opts.ConfigureCaseTracker(Fixture.ConnectionString, new EventSeal(key, TimeProvider.System), Host.Services.GetRequiredService<PersonalKeys>())))
         {
             await using var session = otherNode.LightweightSession();
             session.LastModifiedBy = "node-b";

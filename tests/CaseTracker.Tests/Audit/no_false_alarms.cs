@@ -1,6 +1,7 @@
 using CaseTracker.Api.Audit;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
+using CaseTracker.Api.Privacy;
 using CaseTracker.Api.Storage;
 using CaseTracker.Tests.Support;
 using JasperFx.Events;
@@ -44,7 +45,7 @@ public class no_false_alarms(AppFixture fixture) : IntegrationContext(fixture)
     {
         var connectionString = await PostgresServer.CreateDatabaseAsync();
         var key = Host.Services.GetRequiredService<AuditKey>();
-        using var store = DocumentStore.For(opts => opts.ConfigureCaseTracker(connectionString, new EventSeal(key, TimeProvider.System)));
+        using var store = DocumentStore.For(opts => opts.ConfigureCaseTracker(connectionString, new EventSeal(key, TimeProvider.System), Host.Services.GetRequiredService<PersonalKeys>()));
         var opened = new CaseOpened(Guid.NewGuid(), "TOMB-1", "Tombstones", "Xingtai PSB", "Hebei, CN", [], DateTimeOffset.Parse("2018-01-01T00:00:00Z"));
         await using (var session = store.LightweightSession())
         {

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using CaseTracker.Api.Cases;
 using CaseTracker.Api.Defendants;
+using CaseTracker.Api.Privacy;
 using CaseTracker.Api.Stats;
+using CaseTracker.Tests.Support;
 using JasperFx.Events;
 using Shouldly;
 using Xunit;
@@ -108,7 +110,7 @@ public class every_kind_of_fact
         DefendantProfileProjection.Concerning(sample).ShouldBe(person);
         if (person is not { } id) return;
 
-        var projection = new DefendantProfileProjection();
+        var projection = new DefendantProfileProjection(new PersonalKeys(new MasterKey(AppFixture.MasterKey)));
         var profile = projection.Evolve(null, id, Wrap(Before[1], 2));
         Should.NotThrow(() => projection.Evolve(profile, id, Wrap(sample, Before.Length + 1)), "the profile places every fact about a person");
     }

@@ -38,6 +38,29 @@ public class case_file(AppFixture fixture) : IntegrationContext(fixture)
     private static string Squeezed(string text) => string.Concat(text.Where(c => !char.IsWhiteSpace(c)));
 
     [Fact]
+    public async Task the_case_file_shows_people_as_the_reader_may_read_them_in_the_summary_and_the_timeline()
+    {
+        var caseId = await OpenCase();
+        var marker = Guid.NewGuid().ToString("N")[..8];
+        var (sealedName, expungedName) = ($"Sealed{marker}", $"Expunged{marker}");
+        var sealedPerson = (await Accepted($"/api/cases/{caseId}/defendants", new { name = sealedName, aliases = new[] { $"Alias{marker}" } })).EntryId!.Value;
+        var expungedPerson = await IdentifyDefendant(caseId, expungedName);
+        await Accepted($"/api/cases/{caseId}/tips", Commands.Tip().With("subjectAlias", $"alias{marker}"));
+        await Post($"/api/defendants/{sealedPerson}/sealing", Commands.Sealing(), 200, Roles.Admin);
+        await Post($"/api/defendants/{expungedPerson}/expungement", Commands.Expungement(), 200, Roles.Admin);
+
+        var officers = Text(await CaseFile(caseId));
+        officers.ShouldNotContain(marker, Case.Insensitive, "neither the sealed nor the expunged person is named to an officer");
+        officers.ShouldContain(Api.Privacy.Withheld.Sealed);
+        officers.ShouldContain(Api.Privacy.Withheld.Expunged);
+
+        var auditors = Squeezed(Text(await CaseFile(caseId, Roles.Auditor)));
+        auditors.ShouldContain(sealedName);
+        auditors.ShouldContain($"alias{marker}");
+        auditors.ShouldNotContain(expungedName);
+    }
+
+    [Fact]
     public async Task the_case_file_names_the_case_every_defendant_and_the_last_hash_in_embedded_fonts()
     {
         var reference = NewReference();

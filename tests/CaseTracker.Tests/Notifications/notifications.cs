@@ -44,6 +44,29 @@ public class notifications(NotificationsFixture fixture) : IntegrationContext(fi
         await Accepted($"/api/cases/{caseId}/restriction", new { reason = "Informant protection" }, As("lead-officer", Lead));
 
     [Fact]
+    public async Task nothing_about_a_sealed_person_is_told_to_officers_and_they_cannot_follow_them_until_the_seal_is_lifted()
+    {
+        var caseId = await OpenCase();
+        var person = await IdentifyDefendant(caseId, "Sealed Person");
+        await ProjectionsCaughtUp();
+        var follower = $"follower-{Guid.NewGuid():N}";
+        var personSubscription = await Follow(follower, Lead, SubscriptionKind.Defendant, person);
+        var caseSubscription = await Follow(follower, Lead, SubscriptionKind.Case, caseId);
+        await Accepted($"/api/cases/{caseId}/arrests", Commands.Arrest(person));
+        await Accepted($"/api/cases/{caseId}/seizures", Commands.Seizure());
+        (await CaughtUpNotificationsOf(follower, Lead)).Select(x => (x.Type, x.SubscriptionId)).ShouldBe(
+            [("ArrestMade", personSubscription), ("ArrestMade", caseSubscription), ("DrugsSeized", caseSubscription)]);
+
+        await Post($"/api/defendants/{person}/sealing", Commands.Sealing(), 200, Roles.Admin);
+
+        (await NotificationsOf(follower, Lead)).Select(x => x.Type).ShouldBe(["DrugsSeized"], "what names the person is withheld, earlier notifications included");
+        await Post("/api/subscriptions", new { kind = SubscriptionKind.Defendant, targetId = person }, 404, more: As($"new-{follower}", Lead));
+
+        await Post($"/api/defendants/{person}/sealing/lifting", Commands.Lifting(), 200, Roles.Admin);
+        (await NotificationsOf(follower, Lead)).Select(x => x.Type).ShouldBe(["ArrestMade", "ArrestMade", "DrugsSeized"]);
+    }
+
+    [Fact]
     public async Task a_followed_person_named_in_another_case_is_told_and_not_from_a_restricted_case_of_other_agencies()
     {
         var first = await OpenCase();

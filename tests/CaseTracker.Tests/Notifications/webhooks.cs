@@ -160,6 +160,22 @@ public class webhooks(NotificationsFixture fixture) : IntegrationContext(fixture
     }
 
     [Fact]
+    public async Task an_event_naming_a_person_sealed_before_delivery_is_not_delivered_to_an_officer()
+    {
+        var caseId = await OpenCase();
+        var (_, url) = await Hook(SubscriptionKind.Case, caseId);
+        var person = await IdentifyDefendant(caseId);
+        await Post($"/api/defendants/{person}/sealing", Commands.Sealing(), 200, Roles.Admin);
+        await Accepted($"/api/cases/{caseId}/arrests", Commands.Arrest(person));
+        await Accepted($"/api/cases/{caseId}/seizures", Commands.Seizure());
+
+        await Delivered(url, 1);
+        await ProjectionsCaughtUp();
+        await QueueDrained();
+        Receiver.To(url).Select(x => JsonNode.Parse(x.Body)!["type"]!.GetValue<string>()).ShouldBe(["casetracker.DrugsSeized"]);
+    }
+
+    [Fact]
     public async Task a_subscription_whose_storing_overlapped_its_first_events_still_receives_them()
     {
         var caseId = await OpenCase();

@@ -3,6 +3,7 @@ using CaseTracker.Api.Cases;
 using CaseTracker.Api.Defendants;
 using CaseTracker.Api.Notifications;
 using CaseTracker.Api.Exhibits;
+using CaseTracker.Api.Privacy;
 using CaseTracker.Api.Stats;
 using CaseTracker.Api.Storage;
 using CaseTracker.Tests.Support;
@@ -29,7 +30,7 @@ public class rebuilding_projections(AppFixture fixture)
     private static readonly string[] Tables =
     [
         "mt_doc_caseheader", "mt_doc_casedetailsentry", "mt_doc_defendantprofile", "mt_doc_dashboardstats", "mt_doc_case", "mt_doc_caseentry",
-        "mt_doc_exhibit", "mt_doc_exhibitdetails", "mt_doc_feedentry",
+        "mt_doc_exhibit", "mt_doc_exhibitdetails", "mt_doc_feedentry", "mt_doc_personrecord", "mt_doc_subjectorder",
     ];
 
     [Fact]
@@ -52,6 +53,20 @@ public class rebuilding_projections(AppFixture fixture)
             async (i, _) => await corpus.OpenAndIdentify(i, async body => (await Send("/api/cases", body)).CaseId, Send, people));
         var plans = corpus.Plan([.. people.Order()]);
         await Parallel.ForEachAsync(plans, new ParallelOptions { MaxDegreeOfParallelism = 6 }, async (plan, _) => await corpus.Develop(plan, Send));
+
+        // Court orders: the sealed read as they are, the expunged as their order left them, whose
+        // keys are gone, so a rebuild can only read [expunged] where the order rewrote the documents.
+        using var admin = fixture.Host.Server.CreateClient();
+        admin.DefaultRequestHeaders.Authorization = new("Bearer", fixture.TokenFor(Roles.Admin, "records"));
+        foreach (var (person, order, body) in new (Guid, string, object)[]
+                 {
+                     (people[0], "expungement", Commands.Expungement()), (people[7], "expungement", Commands.Expungement()),
+                     (people[3], "sealing", Commands.Sealing()), (people[11], "sealing", Commands.Sealing()), (people[8], "sealing", Commands.Sealing()),
+                     (people[8], "expungement", Commands.Expungement()), (people[11], "sealing/lifting", Commands.Lifting()),
+                 })
+        {
+            (await admin.PostAsJsonAsync($"/api/defendants/{person}/{order}", body)).EnsureSuccessStatusCode();
+        }
 
         await using (var session = fixture.Store.QuerySession())
         {
@@ -80,13 +95,16 @@ public class rebuilding_projections(AppFixture fixture)
                       $"update {StoreConfiguration.Schema}.mt_doc_feedentry set data = jsonb_set(data, '{{summary}}', '\"damaged\"'); " +
                       $"update {StoreConfiguration.Schema}.mt_doc_exhibit set data = jsonb_set(data, '{{custodian}}', '\"nobody\"'); " +
                       $"delete from {StoreConfiguration.Schema}.mt_doc_exhibitdetails where (data ->> 'version')::bigint % 2 = 0; " +
-                      $"update {StoreConfiguration.Schema}.mt_doc_exhibitdetails set data = jsonb_set(data, '{{status}}', '\"at-lab\"');");
+                      $"update {StoreConfiguration.Schema}.mt_doc_exhibitdetails set data = jsonb_set(data, '{{status}}', '\"at-lab\"'); " +
+                      $"delete from {StoreConfiguration.Schema}.mt_doc_subjectorder; " +
+                      $"update {StoreConfiguration.Schema}.mt_doc_personrecord set data = jsonb_set(data, '{{sealed}}', 'false');");
 
         using var daemon = await fixture.Store.BuildProjectionDaemonAsync();
         foreach (var projection in new[]
                  {
                      typeof(CaseHeaderProjection), typeof(CaseDetailsEntriesProjection), typeof(CaseEntriesProjection), typeof(DefendantProfileProjection),
                      typeof(DashboardStatsProjection), typeof(ExhibitProjection), typeof(ExhibitDetailsProjection), typeof(NotificationFeedProjection),
+                     typeof(PersonRecordProjection), typeof(SubjectOrdersProjection),
                  })
         {
             await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(5), CancellationToken.None);
@@ -103,6 +121,7 @@ public class rebuilding_projections(AppFixture fixture)
 
         live["mt_doc_defendantprofile"].Count.ShouldBeGreaterThan(500);
         live["mt_doc_feedentry"].Count.ShouldBeGreaterThan(5000);
+        live["mt_doc_defendantprofile"].Count(x => x.Contains("\"names\": [\"[expunged]\"]", StringComparison.Ordinal)).ShouldBe(3);
     }
 
     /// <summary>

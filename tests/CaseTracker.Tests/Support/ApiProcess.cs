@@ -21,6 +21,7 @@ public static class ApiProcess
         ["Auth__SigningKey"] = AppFixture.SigningKey,
         ["Audit__Key"] = AppFixture.AuditKey,
         ["Audit__ExportKey"] = AppFixture.ExportKey,
+        ["Privacy__MasterKey"] = AppFixture.MasterKey,
     };
 
     /// <summary>

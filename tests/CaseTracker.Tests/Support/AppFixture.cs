@@ -13,6 +13,7 @@ public class AppFixture : IAsyncLifetime
 {
     public const string SigningKey = "casetracker-tests-signing-key-0123456789abcdef";
     public const string AuditKey = "casetracker-tests-audit-key-0123456789abcdef-xyz";
+    public const string MasterKey = "casetracker-tests-privacy-master-key-0123456789abcdef";
 
     public const string ExportKey = """
         -----BEGIN PRIVATE KEY-----
@@ -40,6 +41,7 @@ public class AppFixture : IAsyncLifetime
             builder.UseSetting("Auth:SigningKey", SigningKey);
             builder.UseSetting("Audit:Key", AuditKey);
             builder.UseSetting("Audit:ExportKey", ExportKey);
+            builder.UseSetting("Privacy:MasterKey", MasterKey);
             foreach (var (key, value) in Settings) builder.UseSetting(key, value);
             builder.ConfigureServices(services =>
             {

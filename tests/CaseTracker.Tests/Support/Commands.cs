@@ -160,6 +160,27 @@ public static class Commands
         ["witnesses"] = new[] { "Officer Zhang", "Prosecutor Li" },
     };
 
+    public static Dictionary<string, object?> Sealing(string orderRef = "SC-2024-0117") => new()
+    {
+        ["orderRef"] = orderRef,
+        ["court"] = "Xingtai Intermediate People's Court",
+        ["sealedAt"] = "2024-03-01T09:00:00+08:00",
+        ["reason"] = "Acquitted; record sealed on application",
+    };
+
+    public static Dictionary<string, object?> Lifting(string orderRef = "SC-2024-0117-L") => new()
+    {
+        ["orderRef"] = orderRef,
+        ["liftedAt"] = "2024-06-01T09:00:00+08:00",
+    };
+
+    public static Dictionary<string, object?> Expungement(string orderRef = "EX-2024-0042") => new()
+    {
+        ["orderRef"] = orderRef,
+        ["court"] = "Xingtai Intermediate People's Court",
+        ["expungedAt"] = "2024-09-01T09:00:00+08:00",
+    };
+
     public static Dictionary<string, object?> With(this Dictionary<string, object?> body, string field, object? value)
     {
         var copy = new Dictionary<string, object?>(body) { [field] = value };

@@ -30,6 +30,22 @@ public static class PostgresServer
         return new NpgsqlConnectionStringBuilder(admin) { Database = name, Pooling = true, MaxPoolSize = 60 }.ConnectionString;
     }
 
+    /// <summary>
+    /// The whole database as <c>pg_dump</c> writes it (plain SQL, every table's live rows), with the
+    /// PostgreSQL binaries the local clusters are started from.
+    /// </summary>
+    public static async Task<string> DumpAsync(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var start = new ProcessStartInfo(Path.Combine(LocalCluster.FindBinaries("pg_dump"), "pg_dump"),
+            ["--host", builder.Host!, "--port", builder.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+             "--username", builder.Username ?? "postgres", "--no-password", "--dbname", builder.Database!]);
+        if (builder.Password is { } password) start.Environment["PGPASSWORD"] = password;
+        var (exitCode, dump, errors) = await ChildProcess.Run(start, TimeSpan.FromMinutes(3));
+        if (exitCode != 0) throw new InvalidOperationException($"pg_dump failed ({exitCode}): {errors}");
+        return dump;
+    }
+
     private static async Task<string> AdminConnectionString()
     {
         await Gate.WaitAsync();
@@ -200,16 +216,17 @@ public static class PostgresServer
             }
         }
 
-        private static string FindBinaries()
+        /// <param name="tool">the binary that must be there</param>
+        public static string FindBinaries(string tool = "initdb")
         {
             var candidates = Directory.Exists("/usr/lib/postgresql")
                 ? Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(x => int.TryParse(Path.GetFileName(x), out var v) ? v : 0)
                     .Select(x => Path.Combine(x, "bin"))
                 : [];
             var path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':');
-            return candidates.Concat(path).FirstOrDefault(x => File.Exists(Path.Combine(x, "initdb")))
+            return candidates.Concat(path).FirstOrDefault(x => File.Exists(Path.Combine(x, tool)))
                    ?? throw new InvalidOperationException(
-                       "No PostgreSQL binaries (initdb) found and no Docker engine answered; install postgresql or set CASETRACKER_TEST_DB.");
+                       $"No PostgreSQL binaries ({tool}) found and no Docker engine answered; install postgresql or set CASETRACKER_TEST_DB.");
         }
 
         private static bool IsRoot() => Environment.UserName == "root";

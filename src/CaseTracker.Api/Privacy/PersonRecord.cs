@@ -1,0 +1,260 @@
+using CaseTracker.Api.Audit;
+using CaseTracker.Api.Cases;
+using CaseTracker.Api.Defendants;
+using CaseTracker.Api.Http;
+using CaseTracker.Api.Storage;
+using JasperFx.Events;
+using Marten;
+using Marten.Events;
+using Marten.Events.Aggregation;
+using Marten.Events.Projections;
+using Microsoft.AspNetCore.Mvc;
+using Wolverine.Http.Marten;
+
+namespace CaseTracker.Api.Privacy;
+
+/// <summary>
+/// A court order about a person. Orders are appended to the person's own record, a stream whose id
+/// is the person's id, chained and signed like a case's.
+/// </summary>
+public interface IPersonOrder : IFact
+{
+    Guid DefendantId { get; }
+
+    /// <summary>
+    /// The keys the order covers: the person's own, and for each name or alias the person was ever
+    /// identified under, the key of that alias in tips (docs/privacy.md). Written into the order so
+    /// that what it covered is on record and every projection of it reads the same.
+    /// </summary>
+    IReadOnlyList<Guid> Subjects { get; }
+}
+
+public record RecordSealed(Guid DefendantId, string OrderRef, string Court, DateTimeOffset SealedAt, string? Reason, IReadOnlyList<Guid> Subjects) : IPersonOrder
+{
+    DateTimeOffset IFact.OccurredAt => SealedAt;
+}
+
+/// <param name="Subjects">the subjects the lifted seal covered</param>
+public record RecordUnsealed(Guid DefendantId, string OrderRef, DateTimeOffset LiftedAt, IReadOnlyList<Guid> Subjects) : IPersonOrder
+{
+    DateTimeOffset IFact.OccurredAt => LiftedAt;
+}
+
+/// <summary>
+/// The person's keys are destroyed and every clear copy of their personal fields rewritten, in the
+/// transaction that appends this (<see cref="ClearCopies"/>). Irreversible.
+/// </summary>
+public record RecordExpunged(Guid DefendantId, string OrderRef, string Court, DateTimeOffset ExpungedAt, IReadOnlyList<Guid> Subjects) : IPersonOrder
+{
+    DateTimeOffset IFact.OccurredAt => ExpungedAt;
+}
+
+/// <summary>The write model of a person's record: what the order deciders need.</summary>
+public class PersonRecord
+{
+    public Guid Id { get; set; }
+    public long Version { get; set; }
+    public bool Sealed { get; set; }
+    public bool Expunged { get; set; }
+
+    /// <summary>What the standing seal covers, for its lifting to name.</summary>
+    public List<Guid> SealedSubjects { get; set; } = [];
+
+    public static PersonRecord? Fold(PersonRecord? current, Guid id, IEvent e)
+    {
+        if (e.Data is not IPersonOrder) return current;
+
+        var next = current ?? new PersonRecord { Id = id };
+        switch (e.Data)
+        {
+            case RecordSealed x:
+                next.Sealed = true;
+                next.SealedSubjects = [.. x.Subjects];
+                break;
+            case RecordUnsealed:
+                next.Sealed = false;
+                next.SealedSubjects = [];
+                break;
+            case RecordExpunged:
+                next.Expunged = true;
+                break;
+        }
+
+        next.Version = e.Version;
+        return next;
+    }
+}
+
+/// <summary>Inline, so an order is decided against the record as committed.</summary>
+public partial class PersonRecordProjection : SingleStreamProjection<PersonRecord, Guid>
+{
+    public PersonRecordProjection()
+    {
+        // Only person records: a case's appends need no look-up of a person record of the case's id.
+        IncludeType<RecordSealed>();
+        IncludeType<RecordUnsealed>();
+        IncludeType<RecordExpunged>();
+    }
+
+    public override PersonRecord? Evolve(PersonRecord? snapshot, Guid id, IEvent e) => PersonRecord.Fold(snapshot, id, e);
+}
+
+public static class OrderKinds
+{
+    public const string Sealed = "sealed";
+    public const string Expunged = "expunged";
+}
+
+/// <summary>
+/// That an order withholds one subject's personal fields: found by subject when a read shows them.
+/// One row per subject and person, as two people may share an alias.
+/// </summary>
+public class SubjectOrder
+{
+    public string Id { get; set; } = "";
+    public Guid Subject { get; set; }
+    public Guid Person { get; set; }
+
+    /// <summary><see cref="OrderKinds"/></summary>
+    public string Kind { get; set; } = OrderKinds.Sealed;
+
+    public static string IdFor(Guid subject, Guid person) => $"{subject:N}:{person:N}";
+}
+
+/// <summary>Inline, in the order's own transaction, so that no read after the answer shows what it withholds.</summary>
+public partial class SubjectOrdersProjection : EventProjection
+{
+    public SubjectOrdersProjection()
+    {
+        IncludeType<RecordSealed>();
+        IncludeType<RecordUnsealed>();
+        IncludeType<RecordExpunged>();
+    }
+
+    public override ValueTask ApplyAsync(IDocumentOperations operations, IEvent e, CancellationToken cancellation)
+    {
+        switch (e.Data)
+        {
+            case RecordSealed x:
+                Store(operations, x, OrderKinds.Sealed);
+                break;
+            case RecordUnsealed x:
+                foreach (var subject in x.Subjects) operations.Delete<SubjectOrder>(SubjectOrder.IdFor(subject, x.DefendantId));
+                break;
+            case RecordExpunged x:
+                Store(operations, x, OrderKinds.Expunged);
+                break;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private static void Store(IDocumentOperations operations, IPersonOrder order, string kind)
+    {
+        foreach (var subject in order.Subjects)
+        {
+            operations.Store(new SubjectOrder { Id = SubjectOrder.IdFor(subject, order.DefendantId), Subject = subject, Person = order.DefendantId, Kind = kind });
+        }
+    }
+}
+
+/// <summary>The answer to a court order: the person and the version of their record after it.</summary>
+public record OrderRecorded(Guid DefendantId, long Version)
+{
+    public static OrderRecorded For(PersonRecord? current, Guid defendantId) => new(defendantId, (current?.Version ?? 0) + 1);
+}
+
+/// <summary>
+/// The person an order is about, from the route's <c>defendantId</c>: their record, loaded under
+/// its stream lock (an order is the record's first event as often as not).
+/// </summary>
+[AttributeUsage(AttributeTargets.Parameter)]
+public sealed class WritePersonAttribute : AggregateAttribute
+{
+    public WritePersonAttribute() : base("defendantId")
+    {
+        LoadStyle = Wolverine.Marten.ConcurrencyStyle.Exclusive;
+        Required = false;
+    }
+}
+
+/// <summary>
+/// Every name and alias a person was ever identified under (retracted identifications too, which
+/// time travel still shows), read from the events, and the subjects an order about them covers.
+/// </summary>
+/// <param name="StoredInClear">
+/// whether an event stored before encryption holds one of them in the clear, which an expungement
+/// could not destroy (docs/privacy.md, existing databases); asked only with <c>inClear</c>, as
+/// finding such tips reads every tip event stored in the clear
+/// </param>
+public sealed record PersonNames(Guid DefendantId, IReadOnlyList<string> Names, IReadOnlyList<Guid> Subjects, bool StoredInClear)
+{
+    /// <returns>null when nobody with this id was ever identified</returns>
+    public static async Task<PersonNames?> LoadAsync(IQuerySession session, PersonalKeys keys, Guid defendantId, CancellationToken ct, bool inClear = false)
+    {
+        var cases = await DefendantEndpoints.CasesOf(session, defendantId, ct);
+        if (cases.Length == 0) return null;
+
+        var identifications = (await session.Events.QueryAllRawEvents()
+                .Where(x => x.StreamId.IsOneOf(cases) && x.EventTypesAre(typeof(DefendantIdentified)))
+                .ToListAsync(ct))
+            .Select(x => x.Data).OfType<DefendantIdentified>().Where(x => x.DefendantId == defendantId).ToList();
+        var clear = identifications.Any(x => x.Name.Cipher is null);
+        await keys.RevealAsync(session, identifications, ct);
+
+        var names = identifications
+            .SelectMany(x => x.Aliases.Prepend(x.Name)).Select(x => x.Text)
+            .Where(x => !Withheld.Is(x)).Distinct(StringComparer.Ordinal).ToList();
+        var naming = await keys.NamingAsync(session.DocumentStore, ct);
+        Guid[] subjects = [defendantId, .. names.Select(naming.Subject).Distinct()];
+        return new PersonNames(defendantId, names, subjects, inClear && (clear || await TipsInClearNameAsync(session, naming, names, ct)));
+    }
+
+    /// <summary>Tips stored before encryption, whose subject alias is one of these names.</summary>
+    private static async Task<bool> TipsInClearNameAsync(IQuerySession session, AliasNaming naming, IReadOnlyList<string> names, CancellationToken ct)
+    {
+        if (names.Count == 0) return false;
+        var wanted = names.Select(AliasNaming.Normalise).ToHashSet(StringComparer.Ordinal);
+        var aliases = await session.QueryAsync<string>(
+            $"select data ->> 'subjectAlias' from {session.DocumentStore.Events()} where type = ? and jsonb_typeof(data -> 'subjectAlias') = 'string'",
+            ct, typeof(TipReceived).GetEventTypeName());
+        return aliases.Any(x => wanted.Contains(AliasNaming.Normalise(x)));
+    }
+}
+
+/// <summary>What every order about a person must satisfy before its own rule is asked.</summary>
+public static class PersonOrderRules
+{
+    /// <summary>Someone identified at some time; If-Match, against the person's record; not expunged.</summary>
+    public static ProblemDetails? Check(Guid defendantId, PersonRecord? person, PersonNames? known, HttpContext http)
+    {
+        if (known is null) return Problems.NotFound($"No defendant {defendantId} has been identified in any case.");
+
+        var version = person?.Version ?? 0;
+        if (ExpectedVersion.TryRead(http.Request, out var expected, out var malformed))
+        {
+            if (malformed) return Problems.Invalid("If-Match", "must be a version of the person's record such as \"2\"");
+            if (expected != version)
+            {
+                return new ProblemDetails
+                {
+                    Status = StatusCodes.Status412PreconditionFailed,
+                    Title = "The person's record has moved on",
+                    Detail = $"If-Match named version {expected} but the record is at version {version}; nothing was recorded.",
+                    Extensions = { ["currentVersion"] = version }
+                };
+            }
+        }
+
+        return person is { Expunged: true }
+            ? Conflict($"The record of defendant {defendantId} was expunged; no order can change it any more.")
+            : null;
+    }
+
+    public static ProblemDetails Conflict(string detail) => new()
+    {
+        Status = StatusCodes.Status409Conflict,
+        Title = "Conflict with the person's record",
+        Detail = detail
+    };
+}
