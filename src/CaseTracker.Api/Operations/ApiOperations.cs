@@ -122,7 +122,7 @@ public static partial class ApiOperations
         if (isCommand)
         {
             await Problem(operation, context, 409,
-                "The command conflicts with what is recorded (a closed case, an exhibit disposed of or held by someone else, already done, a reference or seal taken, a person's record already sealed or expunged); nothing was recorded.", ct: ct);
+                "The command conflicts with what is recorded (a closed case, an exhibit disposed of or held by someone else, already done, a reference or seal taken); nothing was recorded.", ct: ct);
             if (stream is not null) await Problem(operation, context, 412, $"If-Match named a version the {stream} has moved on from; nothing was recorded.", ct: ct);
             await Problem(operation, context, 422, "The Idempotency-Key was used before with another request; nothing was recorded.", ct: ct);
         }
