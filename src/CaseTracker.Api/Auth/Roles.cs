@@ -35,6 +35,12 @@ public static class Policies
     /// <summary>Court orders about a person (sealing, expungement): records staff, who hold the admin role.</summary>
     public const string RecordOrders = "record-orders";
 
+    /// <summary>
+    /// Merging people and reversing a merge: officers, who know the people, and admins (records
+    /// staff). Auditors and analysts read; they do not change who is who.
+    /// </summary>
+    public const string MergePeople = "merge-people";
+
     public static readonly IReadOnlyDictionary<string, string[]> RolesFor = new Dictionary<string, string[]>
     {
         [Record] = [Roles.Officer],
@@ -43,5 +49,6 @@ public static class Policies
         [ReadCaseFile] = [Roles.Officer, Roles.Auditor, Roles.Admin],
         [Operate] = [Roles.Admin],
         [RecordOrders] = [Roles.Admin],
+        [MergePeople] = [Roles.Officer, Roles.Admin],
     };
 }

@@ -38,6 +38,15 @@ public class DefendantProfile
     public string SearchText { get; set; } = "";
 
     /// <summary>
+    /// Names and aliases folded for comparing people (<see cref="NameKeys.Fold"/>), for the trigram
+    /// index behind possible duplicates.
+    /// </summary>
+    public string MatchText { get; set; } = "";
+
+    /// <summary>The people merged into this one, when read through a merge; empty as stored (docs/merges.md).</summary>
+    public List<Guid> MergedIds { get; set; } = [];
+
+    /// <summary>
     /// Names, aliases, nationality, search text and status follow from the entries, so that a profile
     /// cut down to the cases a reader may see says nothing that only the hidden cases said.
     /// </summary>
@@ -48,6 +57,7 @@ public class DefendantProfile
         Nationality = Cases.LastOrDefault(c => c.Nationality is not null)?.Nationality;
         // A placeholder is nobody's name: searching for "expunged" finds no one.
         SearchText = string.Join(" | ", Names.Concat(Aliases).Where(x => !Withheld.Is(x))).ToLowerInvariant();
+        MatchText = NameKeys.Join(Names.Concat(Aliases).Where(x => !Withheld.Is(x)));
         Status = DefendantStatus.Of(
             Arrests.Count > 0,
             [.. Charges.Select(c => c.ChargeId)],
@@ -80,6 +90,7 @@ public class DefendantProfile
             Charges = [.. Charges.Where(x => !hiddenCases.Contains(x.CaseId))],
             Verdicts = [.. Verdicts.Where(x => !hiddenCases.Contains(x.CaseId))],
             Sentences = [.. Sentences.Where(x => !hiddenCases.Contains(x.CaseId))],
+            MergedIds = MergedIds,
         };
         visible.Summarise();
         return visible.Cases.Count == 0 ? null : visible;
@@ -224,23 +235,17 @@ public static class DefendantEndpoints
             : await VisibleAsync(session, defendantId, http.User, ct);
         if (profile is null) return Results.Problem(Problems.NotFound($"No defendant {defendantId} (at that point in time)."));
 
-        (await Disclosure.ForAsync(session, http.User, [defendantId], ct)).Record(http);
+        (await Disclosure.ForAsync(session, http.User, [profile.DefendantId, .. profile.MergedIds], ct)).Record(http);
         return Results.Json(profile);
     }
 
     /// <summary>
-    /// The person's current profile as this reader may see it: null when no case they may see names
-    /// them, or when a court sealed their record and the reader is not one who may still find them.
+    /// The person's current profile as this reader may see it, put together with everyone merged
+    /// into the same survivor (whose id it answers with): null when no case they may see names the
+    /// survivor, or when a court sealed the survivor's record and the reader is not one who may still find them.
     /// </summary>
-    public static async Task<DefendantProfile?> VisibleAsync(IQuerySession session, Guid defendantId, ClaimsPrincipal reader, CancellationToken ct)
-    {
-        if ((await session.LoadAsync<DefendantProfile>(defendantId, ct))?.Without(await CaseVisibility.HiddenFrom(session, reader, ct)) is not { } profile) return null;
-
-        var disclosure = await Disclosure.ForAsync(session, reader, [defendantId], ct);
-        if (disclosure.Hides(defendantId)) return null;
-        if (disclosure.Placeholder(defendantId) == Withheld.Expunged) profile.Expunge();
-        return profile;
-    }
+    public static async Task<DefendantProfile?> VisibleAsync(IQuerySession session, Guid defendantId, ClaimsPrincipal reader, CancellationToken ct) =>
+        await PersonMerges.VisibleAsync(session, await PersonMerges.GroupOfAsync(session, defendantId, ct), reader, await CaseVisibility.HiddenFrom(session, reader, ct), ct);
 
     /// <summary>The cases a person was ever identified in, retracted identifications included.</summary>
     public static async Task<Guid[]> CasesOf(IQuerySession session, Guid defendantId, CancellationToken ct) =>
@@ -249,11 +254,24 @@ public static class DefendantEndpoints
             .Select(x => x.CaseId)
             .ToListAsync(ct)).Distinct().ToArray();
 
+    /// <summary>The person at a time-travel bound, put together with the people merged into the same survivor then.</summary>
+    private static async Task<DefendantProfile?> FoldAsync(IQuerySession session, PersonalKeys keys, Guid defendantId, TimeTravel travel, CancellationToken ct)
+    {
+        var group = await PersonMerges.GroupAtAsync(session, defendantId, travel, ct);
+        var profiles = new List<DefendantProfile>();
+        foreach (var member in group.Members)
+        {
+            if (await FoldOneAsync(session, keys, member, travel, ct) is { } profile) profiles.Add(profile);
+        }
+
+        return profiles.FirstOrDefault()?.DefendantId == group.SurvivorId ? PersonMerges.Combine(profiles[0], [.. profiles.Skip(1)]) : null;
+    }
+
     /// <summary>
     /// Marten keeps no history of multi-stream documents, so time travel folds the person's events
     /// again: those of every case they were ever identified in, up to the bound.
     /// </summary>
-    private static async Task<DefendantProfile?> FoldAsync(IQuerySession session, PersonalKeys keys, Guid defendantId, TimeTravel travel, CancellationToken ct)
+    public static async Task<DefendantProfile?> FoldOneAsync(IQuerySession session, PersonalKeys keys, Guid defendantId, TimeTravel travel, CancellationToken ct)
     {
         // The write model's entry rows keep retracted identifications too: a past may hold them.
         var streams = await CasesOf(session, defendantId, ct);
@@ -292,21 +310,28 @@ public static class DefendantEndpoints
         if (!string.IsNullOrWhiteSpace(name))
         {
             var term = name.Trim().ToLowerInvariant();
-            query = query.Where(x => x.SearchText.NgramSearch(term));
+            // A merged person is found as their survivor, by the merged person's names too (docs/merges.md).
+            var survivors = await PersonMerges.SurvivorsAmongAsync(session, session.Query<DefendantProfile>().Where(x => x.SearchText.NgramSearch(term)), http.User, ct);
+            query = survivors.Length == 0
+                ? query.Where(x => x.SearchText.NgramSearch(term))
+                : query.Where(x => x.SearchText.NgramSearch(term) || x.DefendantId.IsOneOf(survivors));
         }
+
+        query = query.Where(x => x.MatchesSql(PersonMerges.NotMerged(session.DocumentStore)));
 
         query = query.OrderBy(x => x.SearchText).ThenBy(x => x.DefendantId);
         var hidden = await CaseVisibility.HiddenFrom(session, http.User, ct);
         if (hidden.Count == 0)
         {
             var found = await query.ToPagedListAsync(paging.Page, paging.Size, ct);
-            return Results.Json(new DefendantPage(paging.Page, paging.Size, found.TotalItemCount, await Shown(session, http, [.. found], ct)));
+            return Results.Json(new DefendantPage(paging.Page, paging.Size, found.TotalItemCount,
+                await Shown(session, http, await PersonMerges.CompleteAsync(session, [.. found], http.User, hidden, ct), ct)));
         }
 
         // What only restricted cases say about a person must not be findable by a reader who may not
         // see them, so the matches are filtered again on what remains visible, then paged.
         var words = (name ?? "").ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var visible = (await query.Take(MaxFilteredMatches).ToListAsync(ct))
+        var visible = (await PersonMerges.CompleteAsync(session, [.. await query.Take(MaxFilteredMatches).ToListAsync(ct)], http.User, hidden, ct))
             .Select(x => x.Without(hidden))
             .OfType<DefendantProfile>()
             .Where(x => words.All(word => x.SearchText.Contains(word, StringComparison.Ordinal)))
@@ -318,8 +343,8 @@ public static class DefendantEndpoints
     /// <summary>A page of people as this reader may see them, on record in the read log.</summary>
     private static async Task<IReadOnlyList<DefendantSummary>> Shown(IQuerySession session, HttpContext http, IReadOnlyList<DefendantProfile> people, CancellationToken ct)
     {
-        ReadAudit.Shown(http, people.Select(x => x.DefendantId));
-        var disclosure = await Disclosure.ForAsync(session, http.User, people.Select(x => x.DefendantId), ct);
+        ReadAudit.Shown(http, people.SelectMany(x => x.MergedIds.Prepend(x.DefendantId)));
+        var disclosure = await Disclosure.ForAsync(session, http.User, people.SelectMany(x => x.MergedIds.Prepend(x.DefendantId)), ct);
         disclosure.Record(http);
         foreach (var person in people.Where(x => disclosure.Placeholder(x.DefendantId) == Withheld.Expunged)) person.Expunge();
         return [.. people.Select(Summary)];

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using CaseTracker.Api.Audit;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
+using CaseTracker.Api.Defendants;
 using CaseTracker.Api.Http;
 using CaseTracker.Api.Privacy;
 using Marten;
@@ -69,6 +70,12 @@ public sealed class IdempotencyKeys(RequestDelegate next)
         {
             // A court order's record is the person's own stream: its answer names the person.
             await http.Response.WriteAsJsonAsync(new OrderRecorded(order.DefendantId, record.Version), json.Value.SerializerOptions, http.RequestAborted);
+            return;
+        }
+
+        if (MergeRecorded.Replay(appended, record.Version) is { } merge)
+        {
+            await http.Response.WriteAsJsonAsync(merge, json.Value.SerializerOptions, http.RequestAborted);
             return;
         }
 

@@ -17,7 +17,7 @@ public static class ApiDocs
     {
         ["Cases"] = "Open a case and record its facts, one command per fact; read the case as it stands.",
         ["Exhibits"] = "Evidence: exhibits logged from a case's seizures, each a stream of its own with its chain of custody, laboratory results and disposal; find one by its seal.",
-        ["Defendants"] = "People across cases: search names and aliases, read one person's profile.",
+        ["Defendants"] = "People across cases: search names and aliases, read one person's profile, find likely duplicates, merge two people into one and reverse a merge.",
         ["Privacy"] = "Court orders about a person (records staff): seal a record (hidden from officers and analysts), lift the seal, expunge it (destroyed for everyone).",
         ["Stats"] = "Dashboard totals across the cases the reader may see.",
         ["Notifications"] = "Follow a case or a person: subscriptions, notifications (also live, as server-sent events), signed webhooks and their dead letters.",

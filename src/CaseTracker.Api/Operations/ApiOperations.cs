@@ -148,16 +148,30 @@ public static partial class ApiOperations
     /// it appends: a command on a case or an exhibit, or a court order on a person's record.
     /// </summary>
     private static bool AnswersAccepted(Type returned) =>
-        returned == typeof(CommandAccepted) || returned == typeof(Privacy.OrderRecorded)
+        returned == typeof(CommandAccepted) || returned == typeof(Privacy.OrderRecorded) || returned == typeof(Defendants.MergeRecorded)
         || (returned.IsGenericType && returned.GetGenericArguments().Any(AnswersAccepted));
 
     /// <summary>
     /// Every command answers <see cref="CommandAccepted"/>; those that start a stream (open a case,
     /// log an exhibit) answer it with 201 and the new stream's Location. A court order answers the
-    /// person's record (<see cref="Privacy.OrderRecorded"/>).
+    /// person's record (<see cref="Privacy.OrderRecorded"/>), and a merge or its reversal the
+    /// survivor's record and the merge (<see cref="Defendants.MergeRecorded"/>).
     /// </summary>
     private static async Task Answers(OpenApiOperation operation, OpenApiOperationTransformerContext context, HttpChain chain, CancellationToken ct)
     {
+        if (chain.ResourceType == typeof(Defendants.MergeRecorded))
+        {
+            operation.Responses!["200"] = new OpenApiResponse
+            {
+                Description = "Recorded: the survivor, the merge, and the version of the survivor's record after it.",
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["application/json"] = new() { Schema = await Component(context, typeof(Defendants.MergeRecorded), nameof(Defendants.MergeRecorded), ct) }
+                },
+            };
+            return;
+        }
+
         if (chain.ResourceType == typeof(Privacy.OrderRecorded))
         {
             operation.Responses!["200"] = new OpenApiResponse

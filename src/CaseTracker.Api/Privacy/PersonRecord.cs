@@ -14,12 +14,18 @@ using Wolverine.Http.Marten;
 namespace CaseTracker.Api.Privacy;
 
 /// <summary>
-/// A court order about a person. Orders are appended to the person's own record, a stream whose id
-/// is the person's id, chained and signed like a case's.
+/// A fact on a person's own record, a stream whose id is the person's id, chained and signed like a
+/// case's: court orders, and merges of other people into this one (docs/merges.md).
 /// </summary>
-public interface IPersonOrder : IFact
+public interface IPersonEvent : IFact
 {
+    /// <summary>The person whose record this is.</summary>
     Guid DefendantId { get; }
+}
+
+/// <summary>A court order about a person, on their own record.</summary>
+public interface IPersonOrder : IPersonEvent
+{
 
     /// <summary>
     /// The keys the order covers: the person's own, and for each name or alias the person was ever
@@ -60,9 +66,12 @@ public class PersonRecord
     /// <summary>What the standing seal covers, for its lifting to name.</summary>
     public List<Guid> SealedSubjects { get; set; } = [];
 
+    /// <summary>Every merge of another person into this one, standing or reversed, oldest first.</summary>
+    public List<PersonMerge> Merges { get; set; } = [];
+
     public static PersonRecord? Fold(PersonRecord? current, Guid id, IEvent e)
     {
-        if (e.Data is not IPersonOrder) return current;
+        if (e.Data is not IPersonEvent) return current;
 
         var next = current ?? new PersonRecord { Id = id };
         switch (e.Data)
@@ -78,6 +87,12 @@ public class PersonRecord
             case RecordExpunged:
                 next.Expunged = true;
                 break;
+            case DefendantsMerged x:
+                next.Merges.Add(new PersonMerge(x.MergeId, x.MergedDefendantId, Reversed: false));
+                break;
+            case DefendantsUnmerged x:
+                next.Merges = [.. next.Merges.Select(m => m.MergeId == x.MergeId ? m with { Reversed = true } : m)];
+                break;
         }
 
         next.Version = e.Version;
@@ -85,15 +100,16 @@ public class PersonRecord
     }
 }
 
-/// <summary>Inline, so an order is decided against the record as committed.</summary>
+/// <param name="MergedDefendantId">the person merged into the record's person</param>
+public record PersonMerge(Guid MergeId, Guid MergedDefendantId, bool Reversed);
+
+/// <summary>Inline, so an order or a merge is decided against the record as committed.</summary>
 public partial class PersonRecordProjection : SingleStreamProjection<PersonRecord, Guid>
 {
     public PersonRecordProjection()
     {
         // Only person records: a case's appends need no look-up of a person record of the case's id.
-        IncludeType<RecordSealed>();
-        IncludeType<RecordUnsealed>();
-        IncludeType<RecordExpunged>();
+        IncludeType<IPersonEvent>();
     }
 
     public override PersonRecord? Evolve(PersonRecord? snapshot, Guid id, IEvent e) => PersonRecord.Fold(snapshot, id, e);

@@ -6,6 +6,7 @@ using CaseTracker.Api.Storage;
 using JasperFx;
 using JasperFx.Events;
 using Marten;
+using Marten.Linq.MatchesSql;
 using Marten.Events.Projections;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -271,12 +272,16 @@ public static class GetStatsEndpoint
 
     private sealed record ExhibitGroup(string Status, string? Substance, int Count, int Discrepancies, decimal? Grams);
 
-    /// <summary>People identified in at least one case the reader may see.</summary>
+    /// <summary>
+    /// People identified in at least one case the reader may see; a merged person is one with their
+    /// survivor and is not counted again (the survivor stands for both, as their profile does).
+    /// </summary>
     private static async Task<long> DistinctPeople(IQuerySession session, IReadOnlyList<Guid> hidden, CancellationToken ct)
     {
-        if (hidden.Count == 0) return await session.Query<DefendantProfile>().CountAsync(ct);
+        var people = session.Query<DefendantProfile>().Where(p => p.MatchesSql(PersonMerges.NotMerged(session.DocumentStore)));
+        if (hidden.Count == 0) return await people.CountAsync(ct);
 
         var hiddenCases = hidden.ToArray();
-        return await session.Query<DefendantProfile>().Where(p => p.Cases.Any(c => !c.CaseId.IsOneOf(hiddenCases))).CountAsync(ct);
+        return await people.Where(p => p.Cases.Any(c => !c.CaseId.IsOneOf(hiddenCases))).CountAsync(ct);
     }
 }

@@ -19,7 +19,8 @@ public class authorization_matrix(AppFixture fixture) : IntegrationContext(fixtu
     private static readonly string[] Everyone = [Roles.Officer, Roles.Auditor, Roles.Analyst, Roles.Admin];
 
     /// <summary>
-    /// Officers post and end their subscriptions; admins post court orders about people; auditors
+    /// Officers post and end their subscriptions; admins post court orders about people; officers
+    /// and admins merge people and reverse merges; auditors
     /// and admins read history, exports and audit; admins operate (/api/admin); the case file is for
     /// everyone but analysts, who read projections only; every role reads projections and its own
     /// notifications.
@@ -27,6 +28,7 @@ public class authorization_matrix(AppFixture fixture) : IntegrationContext(fixtu
     private static string[] Allowed(string method, string pattern) => method switch
     {
         _ when pattern.StartsWith("/api/admin", StringComparison.Ordinal) => [Roles.Admin],
+        "POST" when pattern.StartsWith("/api/defendants/", StringComparison.Ordinal) && pattern.Contains("/merges", StringComparison.Ordinal) => [Roles.Officer, Roles.Admin],
         "POST" when pattern.StartsWith("/api/defendants/", StringComparison.Ordinal) => [Roles.Admin],
         "POST" or "DELETE" => [Roles.Officer],
         "GET" when pattern.EndsWith("/events", StringComparison.Ordinal) || pattern.EndsWith("/integrity", StringComparison.Ordinal)

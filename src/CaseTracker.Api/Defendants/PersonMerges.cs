@@ -1,0 +1,242 @@
+using System.Security.Claims;
+using CaseTracker.Api.Audit;
+using CaseTracker.Api.Auth;
+using CaseTracker.Api.Cases;
+using CaseTracker.Api.Privacy;
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Marten;
+using Marten.Events;
+using Marten.Events.Projections;
+using Marten.Linq.MatchesSql;
+using Weasel.Postgresql;
+using Weasel.Postgresql.Tables;
+
+namespace CaseTracker.Api.Defendants;
+
+/// <summary>
+/// Another person is found to be this one: recorded on the survivor's own record (the stream whose
+/// id is the survivor's id, which court orders use too), since a merge is a fact about people, not
+/// about a case. No event is rewritten: facts recorded under the merged id stay under it, and every
+/// read about either person puts the two together (docs/merges.md).
+/// </summary>
+/// <param name="DefendantId">the survivor: the person whose record this is, whose id readers see</param>
+public record DefendantsMerged(Guid MergeId, Guid DefendantId, Guid MergedDefendantId, string Reason, DateTimeOffset MergedAt) : IPersonEvent
+{
+    DateTimeOffset IFact.OccurredAt => MergedAt;
+}
+
+/// <summary>A merge was wrong: from now on both people read exactly as if it had never been made.</summary>
+public record DefendantsUnmerged(Guid MergeId, Guid DefendantId, Guid MergedDefendantId, string Reason, DateTimeOffset ReversedAt) : IPersonEvent
+{
+    DateTimeOffset IFact.OccurredAt => ReversedAt;
+}
+
+/// <summary>A person merged into another, while the merge stands: how every read finds the survivor.</summary>
+public class MergedPerson
+{
+    /// <summary>The merged person's id.</summary>
+    public Guid Id { get; set; }
+    public Guid SurvivorId { get; set; }
+    public Guid MergeId { get; set; }
+    public DateTimeOffset MergedAt { get; set; }
+}
+
+/// <summary>
+/// Inline, in the merge's own transaction, so that the answer to a merge and every read after it
+/// agree. An insert, not a store: a person merged twice at once fails at commit (the key is theirs).
+/// </summary>
+public partial class MergedPeopleProjection : EventProjection
+{
+    public MergedPeopleProjection()
+    {
+        IncludeType<DefendantsMerged>();
+        IncludeType<DefendantsUnmerged>();
+    }
+
+    public override ValueTask ApplyAsync(IDocumentOperations operations, IEvent e, CancellationToken cancellation)
+    {
+        switch (e.Data)
+        {
+            case DefendantsMerged x:
+                operations.Insert(new MergedPerson { Id = x.MergedDefendantId, SurvivorId = x.DefendantId, MergeId = x.MergeId, MergedAt = x.MergedAt });
+                break;
+            case DefendantsUnmerged x:
+                operations.Delete<MergedPerson>(x.MergedDefendantId);
+                break;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>A survivor and the people merged into them, in the order they were merged.</summary>
+public sealed record MergeGroup(Guid SurvivorId, IReadOnlyList<Guid> MergedIds)
+{
+    public IReadOnlyList<Guid> Members => [SurvivorId, .. MergedIds];
+}
+
+/// <summary>Where every read about people learns who was merged into whom, and how it puts them together.</summary>
+public static class PersonMerges
+{
+    /// <summary>
+    /// The merge read model, and the trigram index behind possible duplicates. Registered from here
+    /// (Program.cs) so that the store's own configuration stays as it is.
+    /// </summary>
+    public static IServiceCollection AddCaseTrackerMerges(this IServiceCollection services)
+    {
+        services.ConfigureMarten(opts =>
+        {
+            opts.Projections.Add(new MergedPeopleProjection(), ProjectionLifecycle.Inline);
+            opts.Schema.For<MergedPerson>().Duplicate(x => x.SurvivorId);
+
+            // pg_trgm is a trusted extension (PostgreSQL 13+): the database's owner may create it.
+            opts.Storage.ExtendedSchemaObjects.Add(new Extension("pg_trgm"));
+            opts.Schema.For<DefendantProfile>().Index(x => x.MatchText, index =>
+            {
+                index.Name = "mt_doc_defendantprofile_idx_match_text_trgm";
+                index.Method = IndexMethod.gin;
+                index.Mask = "? gin_trgm_ops";
+            });
+        });
+        return services;
+    }
+
+    /// <summary>The group a person belongs to now: theirs if they are a survivor or were never merged.</summary>
+    public static async Task<MergeGroup> GroupOfAsync(IQuerySession session, Guid defendantId, CancellationToken ct)
+    {
+        var rows = await session.Query<MergedPerson>().Where(x => x.Id == defendantId || x.SurvivorId == defendantId).ToListAsync(ct);
+        var survivor = rows.FirstOrDefault(x => x.Id == defendantId)?.SurvivorId ?? defendantId;
+        if (survivor != defendantId) rows = [.. await session.Query<MergedPerson>().Where(x => x.SurvivorId == survivor).ToListAsync(ct)];
+        return new MergeGroup(survivor, [.. rows.Where(x => x.SurvivorId == survivor).OrderBy(x => x.MergedAt).ThenBy(x => x.Id).Select(x => x.Id)]);
+    }
+
+    /// <summary>
+    /// The group a person belonged to at a time-travel bound, from the merges recorded on the
+    /// records of the people they were ever merged with.
+    /// </summary>
+    public static async Task<MergeGroup> GroupAtAsync(IQuerySession session, Guid defendantId, TimeTravel travel, CancellationToken ct)
+    {
+        var records = await session.Query<PersonRecord>()
+            .Where(x => x.Id == defendantId || x.Merges.Any(m => m.MergedDefendantId == defendantId))
+            .Select(x => x.Id).ToListAsync(ct);
+        if (records.Count == 0) return new MergeGroup(defendantId, []);
+
+        var query = session.Events.QueryAllRawEvents()
+            .Where(x => x.StreamId.IsOneOf(records.ToArray()) && x.EventTypesAre(typeof(DefendantsMerged), typeof(DefendantsUnmerged)));
+        if (travel.Version is { } sequence) query = query.Where(x => x.Sequence <= sequence);
+        if (travel.KnownAt is { } knownAt) query = query.Where(x => x.Timestamp <= knownAt);
+
+        // Merged person → survivor, as the merges within the bound left it.
+        var standing = new Dictionary<Guid, Guid>();
+        foreach (var e in (await query.OrderBy(x => x.Sequence).ToListAsync(ct)).Where(x => travel.HadHappened(x.Data)))
+        {
+            if (e.Data is DefendantsMerged merged) standing[merged.MergedDefendantId] = merged.DefendantId;
+            else if (e.Data is DefendantsUnmerged unmerged) standing.Remove(unmerged.MergedDefendantId);
+        }
+
+        var survivor = standing.GetValueOrDefault(defendantId, defendantId);
+        if (survivor != defendantId && !records.Contains(survivor)) return await GroupAtAsync(session, survivor, travel, ct);
+        return new MergeGroup(survivor, [.. standing.Where(x => x.Value == survivor).Select(x => x.Key)]);
+    }
+
+    /// <summary>
+    /// The survivor's profile with everything recorded about the people merged into them: their
+    /// cases, arrests, charges, verdicts and sentences, and their names among the survivor's. The
+    /// stored profiles are not touched, so a reversal has nothing to undo.
+    /// </summary>
+    public static DefendantProfile Combine(DefendantProfile survivor, IReadOnlyList<DefendantProfile> merged)
+    {
+        if (merged.Count == 0) return survivor;
+
+        var all = (DefendantProfile[])[survivor, .. merged];
+        var combined = new DefendantProfile
+        {
+            DefendantId = survivor.DefendantId,
+            // By when each identification was made, so the latest one still gives the nationality.
+            Cases = [.. all.SelectMany(x => x.Cases).OrderBy(x => x.IdentifiedAt)],
+            Arrests = [.. all.SelectMany(x => x.Arrests)],
+            Charges = [.. all.SelectMany(x => x.Charges)],
+            Verdicts = [.. all.SelectMany(x => x.Verdicts)],
+            Sentences = [.. all.SelectMany(x => x.Sentences)],
+            MergedIds = [.. merged.Select(x => x.DefendantId)],
+        };
+        combined.Summarise();
+        return combined;
+    }
+
+    /// <summary>
+    /// The group's profiles as this reader may see them, put together: each cut to the cases the
+    /// reader may see, sealed people left out for readers who may not find them, expunged fields
+    /// withheld. Null when the reader may not see the survivor: the group is then unknown to them.
+    /// </summary>
+    public static async Task<DefendantProfile?> VisibleAsync(
+        IQuerySession session, MergeGroup group, ClaimsPrincipal reader, IReadOnlyCollection<Guid> hiddenCases, CancellationToken ct)
+    {
+        var stored = (await session.LoadManyAsync<DefendantProfile>(ct, group.Members)).ToDictionary(x => x.DefendantId);
+        var disclosure = await Disclosure.ForAsync(session, reader, group.Members, ct);
+        var shown = new List<DefendantProfile>();
+        foreach (var id in group.Members)
+        {
+            if (stored.GetValueOrDefault(id)?.Without(hiddenCases) is not { } profile || disclosure.Hides(id)) continue;
+            if (disclosure.Placeholder(id) == Withheld.Expunged) profile.Expunge();
+            shown.Add(profile);
+        }
+
+        return shown.FirstOrDefault()?.DefendantId == group.SurvivorId ? Combine(shown[0], shown[1..]) : null;
+    }
+
+    /// <summary>
+    /// Profiles found by a search, each put together with the people merged into it (a search never
+    /// finds a merged person on their own: <see cref="NotMerged"/>).
+    /// </summary>
+    public static async Task<List<DefendantProfile>> CompleteAsync(
+        IQuerySession session, IReadOnlyList<DefendantProfile> found, ClaimsPrincipal reader, IReadOnlyCollection<Guid> hiddenCases, CancellationToken ct)
+    {
+        var ids = found.Select(x => x.DefendantId).ToArray();
+        var merged = ids.Length == 0 ? [] : await session.Query<MergedPerson>().Where(x => x.SurvivorId.IsOneOf(ids)).ToListAsync(ct);
+        if (merged.Count == 0) return [.. found];
+
+        var complete = new List<DefendantProfile>();
+        foreach (var profile in found)
+        {
+            var members = merged.Where(x => x.SurvivorId == profile.DefendantId).OrderBy(x => x.MergedAt).ThenBy(x => x.Id).Select(x => x.Id).ToList();
+            complete.Add(members.Count == 0
+                ? profile
+                : await VisibleAsync(session, new MergeGroup(profile.DefendantId, members), reader, hiddenCases, ct) ?? profile);
+        }
+
+        return complete;
+    }
+
+    /// <summary>The survivors of merged people among <paramref name="matches"/>: a merged person's names find their survivor.</summary>
+    public static async Task<Guid[]> SurvivorsAmongAsync(IQuerySession session, IQueryable<DefendantProfile> matches, ClaimsPrincipal reader, CancellationToken ct)
+    {
+        var store = session.DocumentStore;
+        matches = matches.Where(x => x.MatchesSql($"exists (select 1 from {Table(store)} m where m.id = d.id)"));
+        if (!CaseAccess.SeesEverything(reader)) matches = matches.Where(x => x.MatchesSql(Disclosure.NotSealed(store)));
+        var ids = (await matches.Select(x => x.DefendantId).ToListAsync(ct)).ToArray();
+        if (ids.Length == 0) return [];
+        return [.. (await session.Query<MergedPerson>().Where(x => x.Id.IsOneOf(ids)).Select(x => x.SurvivorId).ToListAsync(ct)).Distinct()];
+    }
+
+    /// <summary>SQL true for profiles of people not merged into anyone: how lists and counts show each person once.</summary>
+    public static string NotMerged(IDocumentStore store) => $"not exists (select 1 from {Table(store)} m where m.id = d.id)";
+
+    public static string Table(IDocumentStore store) => store.Options.FindOrResolveDocumentType(typeof(MergedPerson)).TableName.QualifiedName;
+
+    /// <summary>
+    /// Holds, until the transaction ends, every other merge or reversal touching either person:
+    /// their merge state is then read after the lock, so two merges that share a person cannot both
+    /// be decided on what the other is about to change (docs/merges.md). Taken in id order, so two
+    /// of them never wait on each other.
+    /// </summary>
+    public static async Task LockAsync(IDocumentSession session, Guid one, Guid other, CancellationToken ct)
+    {
+        await session.BeginTransactionAsync(ct);
+        foreach (var id in new[] { one, other }.Distinct().Order())
+        {
+            await session.QueryAsync<int>("select 1 from (select pg_advisory_xact_lock(hashtextextended(?, 7)) as locked) as l", ct, id.ToString());
+        }
+    }
+}

@@ -1,0 +1,197 @@
+using System.Globalization;
+using System.Text;
+using CaseTracker.Api.Audit;
+using CaseTracker.Api.Auth;
+using CaseTracker.Api.Cases;
+using CaseTracker.Api.Http;
+using CaseTracker.Api.Privacy;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Wolverine.Http;
+
+namespace CaseTracker.Api.Defendants;
+
+/// <summary>
+/// Names as people are compared: transliterations that differ only in diacritics, case,
+/// punctuation or spacing fold to one key ("Zhāng Wěi", "ZHANG-Wei" and "zhang wei"). Word order
+/// is left as written: PostgreSQL's trigrams compare words, not their order.
+/// </summary>
+public static class NameKeys
+{
+    /// <summary>Letters that no Unicode decomposition takes apart.</summary>
+    private static readonly Dictionary<char, string> Unfoldable = new()
+    {
+        ['ß'] = "ss", ['æ'] = "ae", ['œ'] = "oe", ['ø'] = "o", ['đ'] = "d", ['ð'] = "d", ['ł'] = "l", ['þ'] = "th", ['ı'] = "i",
+    };
+
+    public static string Fold(string name)
+    {
+        var folded = new StringBuilder(name.Length);
+        foreach (var c in name.Normalize(NormalizationForm.FormKD))
+        {
+            if (CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.NonSpacingMark) continue;
+            var lower = char.ToLowerInvariant(c);
+            if (Unfoldable.TryGetValue(lower, out var replaced)) folded.Append(replaced);
+            else folded.Append(char.IsLetterOrDigit(lower) ? lower : ' ');
+        }
+
+        return string.Join(' ', folded.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    public const string Separator = " | ";
+
+    /// <summary>Each name folded once, in the order given: what <see cref="DefendantProfile.MatchText"/> holds.</summary>
+    public static string Join(IEnumerable<string> names) =>
+        string.Join(Separator, names.Select(Fold).Where(x => x.Length > 0).Distinct(StringComparer.Ordinal));
+
+    public static IReadOnlyList<string> Split(string matchText) =>
+        matchText.Split(Separator, StringSplitOptions.RemoveEmptyEntries);
+}
+
+/// <param name="Score">from 0 to 1: how alike the names are, raised by the other reasons</param>
+/// <param name="Reasons">why, in words, strongest first</param>
+public record DuplicateCandidate(Guid DefendantId, string Name, double Score, IReadOnlyList<string> Reasons);
+
+public record PossibleDuplicatesView(Guid DefendantId, IReadOnlyList<DuplicateCandidate> Candidates);
+
+public static class PossibleDuplicatesEndpoint
+{
+    /// <summary>The most candidates an answer lists; the name search in PostgreSQL ranks a few more, for the other reasons to reorder.</summary>
+    private const int Listed = 20;
+    private const int Ranked = 50;
+
+    /// <summary>Lists people who may be the same person as this one.</summary>
+    /// <remarks>
+    /// Best first. A candidate has a name or alias like one of this person's (PostgreSQL trigram
+    /// similarity, after folding diacritics, case and punctuation; word order does not matter);
+    /// the same nationality, a case in common and a co-defendant in common raise the score.
+    /// Only people this reader may see are considered, by what the cases they may see record;
+    /// expunged people never are, nor are those already merged into this person.
+    /// </remarks>
+    [WolverineGet("/api/defendants/{defendantId:guid}/possible-duplicates", OperationId = "GetPossibleDuplicates")]
+    [Authorize(Policy = Policies.ReadCases)]
+    [ProducesResponseType<PossibleDuplicatesView>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public static async Task<IResult> Get(Guid defendantId, IQuerySession session, HttpContext http, CancellationToken ct)
+    {
+        var hidden = await CaseVisibility.HiddenFrom(session, http.User, ct);
+        var group = await PersonMerges.GroupOfAsync(session, defendantId, ct);
+        if (await PersonMerges.VisibleAsync(session, group, http.User, hidden, ct) is not { } person)
+        {
+            return Results.Problem(MergeParties.Unknown(defendantId));
+        }
+
+        var names = NameKeys.Split(person.MatchText);
+        var ranked = names.Count == 0 ? [] : await RankAsync(session, names, group.Members, CaseAccess.SeesEverything(http.User), ct);
+
+        var candidates = new List<(DefendantProfile Profile, NameMatch Match)>();
+        foreach (var match in ranked)
+        {
+            // Judged again on what the reader may see: a name only a hidden case records finds nobody.
+            var candidate = await PersonMerges.VisibleAsync(session, await PersonMerges.GroupOfAsync(session, match.Person, ct), http.User, hidden, ct);
+            if (candidate is not null && NameKeys.Split(candidate.MatchText).Contains(match.CandidateName)) candidates.Add((candidate, match));
+        }
+
+        var coDefendants = await CoDefendantsAsync(session, [person, .. candidates.Select(x => x.Profile)], ct);
+        var answer = candidates
+            .Select(x => Judge(person, x.Profile, x.Match, coDefendants))
+            .OrderByDescending(x => x.Score).ThenBy(x => x.Name, StringComparer.Ordinal).ThenBy(x => x.DefendantId)
+            .Take(Listed)
+            .ToList();
+
+        ReadAudit.Shown(http, answer.Select(x => x.DefendantId));
+        (await Disclosure.ForAsync(session, http.User, [person.DefendantId, .. person.MergedIds, .. candidates.SelectMany(x => x.Profile.MergedIds.Prepend(x.Profile.DefendantId))], ct)).Record(http);
+        return Results.Json(new PossibleDuplicatesView(person.DefendantId, answer));
+    }
+
+    /// <param name="Person">the candidate's survivor (or the candidate, when not merged)</param>
+    public sealed record NameMatch(Guid Person, string CandidateName, string TargetName, double Similarity);
+
+    /// <summary>
+    /// The people whose names are most like <paramref name="names"/>, best first, one row per
+    /// person (a merged person counts as their survivor). The trigram index on the profiles' folded
+    /// names finds them (<c>&lt;%</c>: a name like any run of words in their names); the best pair of
+    /// names gives the similarity. Sealed people are left out for readers who may not find them,
+    /// expunged people for everyone.
+    /// </summary>
+    private static async Task<IReadOnlyList<NameMatch>> RankAsync(
+        IQuerySession session, IReadOnlyList<string> names, IReadOnlyList<Guid> group, bool seesSealed, CancellationToken ct)
+    {
+        var store = session.DocumentStore;
+        var profiles = store.Options.FindOrResolveDocumentType(typeof(DefendantProfile)).TableName.QualifiedName;
+        var orders = store.Options.FindOrResolveDocumentType(typeof(SubjectOrder)).TableName.QualifiedName;
+        var sealedFilter = seesSealed ? "" : $"and {Disclosure.NotSealed(store)}";
+        var sql = $"""
+            select json_build_object('person', person, 'candidateName', candidate_name, 'targetName', target_name, 'similarity', similarity) from (
+              select distinct on (person) person, candidate_name, target_name, similarity from (
+                select coalesce(m.survivor_id, d.id) as person, n.name as candidate_name, t.name as target_name,
+                       similarity(n.name, t.name)::float8 as similarity
+                from {profiles} d
+                join unnest(?::text[]) as t(name) on t.name <% (d.data ->> 'matchText')
+                cross join lateral unnest(string_to_array(d.data ->> 'matchText', '{NameKeys.Separator}')) as n(name)
+                left join {PersonMerges.Table(store)} m on m.id = d.id
+                where not (d.id = any(?)) and not (coalesce(m.survivor_id, d.id) = any(?))
+                  and not exists (select 1 from {orders} o where o.subject = d.id and o.person = d.id and o.kind = '{OrderKinds.Expunged}')
+                  {sealedFilter}
+              ) as pairs
+              order by person, similarity desc, candidate_name
+            ) as best
+            order by similarity desc, person
+            limit {Ranked}
+            """;
+        return await session.QueryAsync<NameMatch>(sql, ct, names.ToArray(), group.ToArray(), group.ToArray());
+    }
+
+    /// <summary>For each person, the other people identified in the same cases.</summary>
+    private static async Task<ILookup<Guid, Guid>> CoDefendantsAsync(IQuerySession session, IReadOnlyList<DefendantProfile> people, CancellationToken ct)
+    {
+        var cases = people.SelectMany(x => x.Cases.Select(c => c.CaseId)).Distinct().ToArray();
+        var identified = (await session.Query<CaseDetailsEntry>()
+                .Where(x => x.CaseId.IsOneOf(cases) && x.IdentifiedDefendantId != null)
+                .Select(x => new { x.CaseId, x.IdentifiedDefendantId })
+                .ToListAsync(ct))
+            .ToLookup(x => x.CaseId, x => x.IdentifiedDefendantId!.Value);
+        return people
+            .SelectMany(p => p.Cases.SelectMany(c => identified[c.CaseId]).Distinct()
+                .Where(other => other != p.DefendantId && !p.MergedIds.Contains(other))
+                .Select(other => (p.DefendantId, other)))
+            .ToLookup(x => x.DefendantId, x => x.other);
+    }
+
+    /// <summary>The score: 0.7 for names alike (times their similarity), 0.1 for each other reason.</summary>
+    private static DuplicateCandidate Judge(DefendantProfile person, DefendantProfile candidate, NameMatch match, ILookup<Guid, Guid> coDefendants)
+    {
+        var reasons = new List<string>
+        {
+            match.CandidateName == match.TargetName
+                ? $"same name or alias: {match.CandidateName}"
+                : $"similar name or alias: {match.CandidateName} ~ {match.TargetName} ({match.Similarity:0.00})"
+        };
+        var score = 0.7 * match.Similarity;
+
+        if (person.Nationality is { } nationality && candidate.Nationality is { } other && !Withheld.Is(nationality)
+            && NameKeys.Fold(nationality) == NameKeys.Fold(other))
+        {
+            reasons.Add($"same nationality: {candidate.Nationality}");
+            score += 0.1;
+        }
+
+        var sharedCases = person.Cases.Select(x => x.CaseId).Intersect(candidate.Cases.Select(x => x.CaseId)).Count();
+        if (sharedCases > 0)
+        {
+            reasons.Add(sharedCases == 1 ? "identified in the same case" : $"identified in the same {sharedCases} cases");
+            score += 0.1;
+        }
+
+        Guid[] pair = [person.DefendantId, .. person.MergedIds, candidate.DefendantId, .. candidate.MergedIds];
+        var sharedPeople = coDefendants[person.DefendantId].Intersect(coDefendants[candidate.DefendantId]).Except(pair).Count();
+        if (sharedPeople > 0)
+        {
+            reasons.Add(sharedPeople == 1 ? "a co-defendant in common" : $"{sharedPeople} co-defendants in common");
+            score += 0.1;
+        }
+
+        return new DuplicateCandidate(candidate.DefendantId, candidate.Names.FirstOrDefault() ?? "", Math.Round(Math.Min(score, 1), 3), reasons);
+    }
+}
