@@ -132,7 +132,7 @@ public static class PossibleDuplicatesEndpoint
                 cross join lateral unnest(string_to_array(d.data ->> 'matchText', '{NameKeys.Separator}')) as n(name)
                 left join {PersonMerges.Table(store)} m on m.id = d.id
                 where not (d.id = any(?)) and not (coalesce(m.survivor_id, d.id) = any(?))
-                  and not exists (select 1 from {orders} o where o.subject = d.id and o.person = d.id and o.kind = '{OrderKinds.Expunged}')
+                  and not exists (select 1 from {orders} o where o.subject = d.id and o.kind = '{OrderKinds.Expunged}' and o.data ->> 'person' = d.id::text)
                   {sealedFilter}
               ) as pairs
               order by person, similarity desc, candidate_name
@@ -164,7 +164,8 @@ public static class PossibleDuplicatesEndpoint
     {
         var reasons = new List<string>
         {
-            match.CandidateName == match.TargetName
+            // Trigrams ignore word order: "wei zhang" is the same name as "zhang wei".
+            match.Similarity >= 1
                 ? $"same name or alias: {match.CandidateName}"
                 : $"similar name or alias: {match.CandidateName} ~ {match.TargetName} ({match.Similarity:0.00})"
         };
