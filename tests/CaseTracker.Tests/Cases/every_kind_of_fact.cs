@@ -144,6 +144,46 @@ public class every_kind_of_fact
 
     private static object Sample(string kind) => Samples.Single(x => x.Key.Name == kind).Value;
 
+    /// <summary>One sample of every kind of fact on a person's own record: court orders and merges.</summary>
+    private static readonly Dictionary<Type, IPersonEvent> PersonSamples = new IPersonEvent[]
+    {
+        new RecordSealed(Person, "SC-1", "Xingtai Intermediate Court", At, null, [Person]),
+        new RecordUnsealed(Person, "SC-1-L", At, [Person]),
+        new RecordExpunged(Person, "EX-1", "Xingtai Intermediate Court", At, [Person]),
+        new DefendantsMerged(Guid.NewGuid(), Person, Guid.NewGuid(), "Same fingerprints", At),
+        new DefendantsUnmerged(Guid.NewGuid(), Person, Guid.NewGuid(), "Fingerprints withdrawn", At),
+    }.ToDictionary(x => x.GetType());
+
+    public static TheoryData<string> PersonKinds => [.. PersonSamples.Keys.Select(x => x.Name)];
+
+    [Fact]
+    public void every_person_event_type_has_a_sample()
+    {
+        typeof(IPersonEvent).Assembly.GetTypes()
+            .Where(x => typeof(IPersonEvent).IsAssignableFrom(x) && x is { IsAbstract: false, IsInterface: false })
+            .Where(x => !PersonSamples.ContainsKey(x)).Select(x => x.Name)
+            .ShouldBeEmpty("each kind of fact on a person's record needs a sample here");
+    }
+
+    /// <summary>
+    /// A fact on a person's record moves the record's version (If-Match and every answer name it),
+    /// is answered again on a replayed Idempotency-Key, and is no case fact: profiles, totals and
+    /// followers never see it as one.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PersonKinds))]
+    public void a_fact_on_a_persons_record_moves_its_version_and_has_an_answer(string kind)
+    {
+        var sample = PersonSamples.Single(x => x.Key.Name == kind).Value;
+        var e = new Event<object>(sample) { Version = 3, StreamId = Person };
+
+        PersonRecord.Fold(new PersonRecord { Id = Person, Version = 2 }, Person, e)!.Version.ShouldBe(3);
+        var replayed = sample is IPersonOrder order ? (object)new OrderRecorded(order.DefendantId, 3) : MergeRecorded.Replay(sample, 3);
+        replayed.ShouldNotBeNull("a replayed Idempotency-Key answers what the first request did");
+        DefendantProfileProjection.Concerning(sample).ShouldBeNull();
+        sample.ShouldNotBeAssignableTo<ICaseEvent>();
+    }
+
     private static (CaseDetails Details, Case Current) FoldWithSample(string kind)
     {
         CaseDetails? details = null;

@@ -31,6 +31,7 @@ public class rebuilding_projections(AppFixture fixture)
     [
         "mt_doc_caseheader", "mt_doc_casedetailsentry", "mt_doc_defendantprofile", "mt_doc_dashboardstats", "mt_doc_case", "mt_doc_caseentry",
         "mt_doc_exhibit", "mt_doc_exhibitdetails", "mt_doc_feedentry", "mt_doc_personrecord", "mt_doc_subjectorder",
+        "mt_doc_mergedperson",
     ];
 
     [Fact]
@@ -68,8 +69,22 @@ public class rebuilding_projections(AppFixture fixture)
             (await admin.PostAsJsonAsync($"/api/defendants/{person}/{order}", body)).EnsureSuccessStatusCode();
         }
 
+        // Merges, one reversed and one person merged again after a reversal: the merge read model and
+        // the survivors' records are rebuilt from them.
+        foreach (var (survivor, merged, reverse) in new[] { (30, 31, false), (32, 33, true), (34, 35, false), (32, 33, false), (34, 36, true) })
+        {
+            var response = await admin.PostAsJsonAsync($"/api/defendants/{people[survivor]}/merges",
+                new { mergedDefendantId = people[merged], reason = "Same person", mergedAt = "2019-03-01T09:00:00+08:00" });
+            response.EnsureSuccessStatusCode();
+            if (!reverse) continue;
+            var mergeId = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["mergeId"]!.GetValue<Guid>();
+            (await admin.PostAsJsonAsync($"/api/defendants/{people[survivor]}/merges/{mergeId}/reversal",
+                new { reason = "Not the same person", reversedAt = "2019-04-01T09:00:00+08:00" })).EnsureSuccessStatusCode();
+        }
+
         await using (var session = fixture.Store.QuerySession())
         {
+            (await session.Query<MergedPerson>().CountAsync()).ShouldBe(3);
             var events = await session.Events.QueryAllRawEvents().CountAsync();
             events.ShouldBeGreaterThanOrEqualTo(5000);
         }
@@ -97,14 +112,16 @@ public class rebuilding_projections(AppFixture fixture)
                       $"delete from {StoreConfiguration.Schema}.mt_doc_exhibitdetails where (data ->> 'version')::bigint % 2 = 0; " +
                       $"update {StoreConfiguration.Schema}.mt_doc_exhibitdetails set data = jsonb_set(data, '{{status}}', '\"at-lab\"'); " +
                       $"delete from {StoreConfiguration.Schema}.mt_doc_subjectorder; " +
-                      $"update {StoreConfiguration.Schema}.mt_doc_personrecord set data = jsonb_set(data, '{{sealed}}', 'false');");
+                      $"update {StoreConfiguration.Schema}.mt_doc_personrecord set data = jsonb_set(data, '{{sealed}}', 'false'); " +
+                      $"update {StoreConfiguration.Schema}.mt_doc_personrecord set data = jsonb_set(data, '{{merges}}', '[]'); " +
+                      $"delete from {StoreConfiguration.Schema}.mt_doc_mergedperson where id = (select id from {StoreConfiguration.Schema}.mt_doc_mergedperson order by id limit 1);");
 
         using var daemon = await fixture.Store.BuildProjectionDaemonAsync();
         foreach (var projection in new[]
                  {
                      typeof(CaseHeaderProjection), typeof(CaseDetailsEntriesProjection), typeof(CaseEntriesProjection), typeof(DefendantProfileProjection),
                      typeof(DashboardStatsProjection), typeof(ExhibitProjection), typeof(ExhibitDetailsProjection), typeof(NotificationFeedProjection),
-                     typeof(PersonRecordProjection), typeof(SubjectOrdersProjection),
+                     typeof(PersonRecordProjection), typeof(SubjectOrdersProjection), typeof(MergedPeopleProjection),
                  })
         {
             await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(5), CancellationToken.None);
