@@ -66,6 +66,18 @@ try {
   assert.match(await page.textContent("#by-occurred li:first-child"), /2017-05-15.*TipReceived/, "business time puts the 2017 tip first");
   await page.screenshot({ path: join(SCREENSHOTS, "dashboard-timeline.png"), fullPage: true });
 
+  // The person view: Liu Yong, with the second file merged into him, and who else may be him.
+  await page.fill("#person-name", "liu yong");
+  await page.click("#people-search button");
+  await page.waitForSelector("#person-rows tr");
+  assert.equal(await page.$$eval("#person-rows tr", (rows) => rows.length), 1, "the merged file is found as its survivor");
+  await page.click("#person-rows tr");
+  await page.waitForSelector("#person:not([hidden]) #merged-ids code");
+  assert.equal(await page.$$eval("#merged-ids code", (items) => items.length), 1, "one merged id");
+  assert.match(await page.textContent("#person-facts"), /Lao Liu/, "the merged file's alias");
+  assert.ok(await page.$$eval("#duplicates li", (items) => items.length) >= 1, "a possible-duplicates list");
+  await page.screenshot({ path: join(SCREENSHOTS, "dashboard-person.png"), fullPage: true });
+
   assert.deepEqual(problems, [], "no script errors");
   console.log("dashboard: ok");
 } finally {

@@ -40,6 +40,16 @@ public class dashboard_in_a_browser(AppFixture fixture)
         var xingtai = (await client.GetFromJsonAsync<CasePage>("/api/cases?reference=XT-2017-001", IntegrationContext.Json))!.Items.Single().CaseId;
         var link = (await client.GetFromJsonAsync<CaseDetails>($"/api/cases/{xingtai}", IntegrationContext.Json))!.Links[0].LinkId;
         (await client.PostAsJsonAsync($"/api/cases/{xingtai}/retractions", new { entryId = link, reason = "Linked to the wrong network" })).EnsureSuccessStatusCode();
+        // Liu Yong again, under the same name in a case of another year, and merged into the seeded one,
+        // so the person view has a merged id to show.
+        var details = (await client.GetFromJsonAsync<CaseDetails>($"/api/cases/{xingtai}", IntegrationContext.Json))!;
+        var liu = details.Defendants.Single(x => x.Name == "Liu Yong").DefendantId;
+        var other = await client.PostAsJsonAsync("/api/cases", Commands.OpenCase("XT-2019-011"));
+        var otherCase = (await other.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<CommandAccepted>(IntegrationContext.Json))!.CaseId;
+        var again = await client.PostAsJsonAsync($"/api/cases/{otherCase}/defendants", new { name = "LIU Yong", aliases = new[] { "Lao Liu" } });
+        var second = (await again.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<CommandAccepted>(IntegrationContext.Json))!.EntryId!.Value;
+        (await client.PostAsJsonAsync($"/api/defendants/{liu}/merges", new { mergedDefendantId = second, reason = "Same man", mergedAt = "2019-06-01T09:00:00+08:00" }))
+            .EnsureSuccessStatusCode();
         await AsyncProjections.CaughtUp(connectionString, TimeSpan.FromMinutes(3));
 
         var screenshots = Path.Combine(repository, "artifacts", "screenshots");
@@ -59,5 +69,6 @@ public class dashboard_in_a_browser(AppFixture fixture)
         exitCode.ShouldBe(0, output + errors);
         File.Exists(Path.Combine(screenshots, "dashboard-analyst.png")).ShouldBeTrue();
         File.Exists(Path.Combine(screenshots, "dashboard-timeline.png")).ShouldBeTrue();
+        File.Exists(Path.Combine(screenshots, "dashboard-person.png")).ShouldBeTrue();
     }
 }

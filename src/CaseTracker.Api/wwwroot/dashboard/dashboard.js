@@ -143,6 +143,37 @@ async function showTimeline(summary, row) {
   $("by-recorded").replaceChildren(...sorted("recordedAt").map((e) => item(e, "recordedAt")));
 }
 
+async function searchPeople(name) {
+  const found = await api(`/api/defendants?name=${encodeURIComponent(name)}&pageSize=50`);
+  $("person").hidden = true;
+  $("person-rows").replaceChildren(...found.items.map((p) => {
+    const row = el("tr", { "data-person": p.defendantId },
+      el("td", {}, p.names.join(", ")), el("td", {}, p.aliases.join(", ")), el("td", {}, p.status), el("td", {}, String(p.cases)));
+    row.addEventListener("click", () => showPerson(p.defendantId, row).catch((error) => say(error.message)));
+    return row;
+  }));
+  say(found.items.length ? "" : `Nobody found for "${name}".`);
+}
+
+// One person across cases: the people merged into them, and who else may be the same person.
+async function showPerson(id, row) {
+  document.querySelectorAll("#person-rows tr").forEach((r) => r.classList.toggle("selected", r === row));
+  const [profile, duplicates] = await Promise.all([api(`/api/defendants/${id}`), api(`/api/defendants/${id}/possible-duplicates`)]);
+  const facts = [
+    ["Id", profile.defendantId], ["Aliases", profile.aliases.join(", ") || "none"], ["Nationality", profile.nationality ?? "not recorded"],
+    ["Status", profile.status], ["Cases", profile.cases.length], ["Arrests", profile.arrests.length], ["Sentences", profile.sentences.length],
+  ];
+  $("person-title").textContent = profile.names.join(" / ");
+  $("person-facts").replaceChildren(...facts.flatMap(([term, value]) => [el("dt", {}, term), el("dd", {}, String(value))]));
+  const none = (text) => [el("li", { class: "none" }, text)];
+  $("merged-ids").replaceChildren(...(profile.mergedIds.length ? profile.mergedIds.map((m) => el("li", {}, el("code", {}, m))) : none("nobody")));
+  $("duplicates").replaceChildren(...(duplicates.candidates.length
+    ? duplicates.candidates.map((c) => el("li", { "data-person": c.defendantId },
+      el("strong", {}, c.name), el("span", { class: "score" }, `${Math.round(c.score * 100)}%`), c.reasons.join("; ")))
+    : none("no likely duplicates")));
+  $("person").hidden = false;
+}
+
 async function load() {
   if (!token) {
     say("Sign in with an analyst or auditor token.");
@@ -154,7 +185,7 @@ async function load() {
   try {
     const [stats, cases] = await Promise.all([api("/api/stats"), api("/api/cases?pageSize=200")]);
     say("");
-    ["totals", "charts", "cases"].forEach((id) => { $(id).hidden = false; });
+    ["totals", "charts", "cases", "people"].forEach((id) => { $(id).hidden = false; });
     showTotals(stats);
     showCases(cases);
     document.body.dataset.loaded = "true";
@@ -168,7 +199,13 @@ $("sign-in").addEventListener("submit", (event) => {
   token = $("token").value.trim();
   sessionStorage.setItem("casetracker-token", token);
   $("timeline").hidden = true;
+  $("person").hidden = true;
   load();
+});
+
+$("people-search").addEventListener("submit", (event) => {
+  event.preventDefault();
+  searchPeople($("person-name").value.trim()).catch((error) => say(error.message));
 });
 
 window.addEventListener("load", load);
