@@ -171,19 +171,41 @@ public static class PersonMerges
     /// withheld. Null when the reader may not see the survivor: the group is then unknown to them.
     /// </summary>
     public static async Task<DefendantProfile?> VisibleAsync(
-        IQuerySession session, MergeGroup group, ClaimsPrincipal reader, IReadOnlyCollection<Guid> hiddenCases, CancellationToken ct)
+        IQuerySession session, MergeGroup group, ClaimsPrincipal reader, IReadOnlyCollection<Guid> hiddenCases, CancellationToken ct) =>
+        (await VisibleAsync(session, [group], reader, hiddenCases, ct))[group.SurvivorId];
+
+    /// <summary>Several groups as this reader may see them, in three queries whatever their number; by survivor.</summary>
+    public static async Task<IReadOnlyDictionary<Guid, DefendantProfile?>> VisibleAsync(
+        IQuerySession session, IReadOnlyList<MergeGroup> groups, ClaimsPrincipal reader, IReadOnlyCollection<Guid> hiddenCases, CancellationToken ct)
     {
-        var stored = (await session.LoadManyAsync<DefendantProfile>(ct, group.Members)).ToDictionary(x => x.DefendantId);
-        var disclosure = await Disclosure.ForAsync(session, reader, group.Members, ct);
-        var shown = new List<DefendantProfile>();
-        foreach (var id in group.Members)
+        var members = groups.SelectMany(x => x.Members).Distinct().ToArray();
+        var stored = members.Length == 0 ? [] : (await session.LoadManyAsync<DefendantProfile>(ct, members)).ToDictionary(x => x.DefendantId);
+        var disclosure = await Disclosure.ForAsync(session, reader, members, ct);
+
+        var visible = new Dictionary<Guid, DefendantProfile?>();
+        foreach (var group in groups)
         {
-            if (stored.GetValueOrDefault(id)?.Without(hiddenCases) is not { } profile || disclosure.Hides(id)) continue;
-            if (disclosure.Placeholder(id) == Withheld.Expunged) profile.Expunge();
-            shown.Add(profile);
+            var shown = new List<DefendantProfile>();
+            foreach (var id in group.Members)
+            {
+                if (stored.GetValueOrDefault(id)?.Without(hiddenCases) is not { } profile || disclosure.Hides(id)) continue;
+                if (disclosure.Placeholder(id) == Withheld.Expunged) profile.Expunge();
+                shown.Add(profile);
+            }
+
+            visible[group.SurvivorId] = shown.FirstOrDefault()?.DefendantId == group.SurvivorId ? Combine(shown[0], shown[1..]) : null;
         }
 
-        return shown.FirstOrDefault()?.DefendantId == group.SurvivorId ? Combine(shown[0], shown[1..]) : null;
+        return visible;
+    }
+
+    /// <summary>The groups of people not merged into anyone (survivors, or people never merged), in one query.</summary>
+    public static async Task<IReadOnlyList<MergeGroup>> GroupsOfSurvivorsAsync(IQuerySession session, IReadOnlyList<Guid> survivors, CancellationToken ct)
+    {
+        var ids = survivors.Distinct().ToArray();
+        var merged = ids.Length == 0 ? [] : await session.Query<MergedPerson>().Where(x => x.SurvivorId.IsOneOf(ids)).ToListAsync(ct);
+        return [.. survivors.Select(survivor => new MergeGroup(survivor,
+            [.. merged.Where(x => x.SurvivorId == survivor).OrderBy(x => x.MergedAt).ThenBy(x => x.Id).Select(x => x.Id)]))];
     }
 
     /// <summary>
@@ -193,20 +215,11 @@ public static class PersonMerges
     public static async Task<List<DefendantProfile>> CompleteAsync(
         IQuerySession session, IReadOnlyList<DefendantProfile> found, ClaimsPrincipal reader, IReadOnlyCollection<Guid> hiddenCases, CancellationToken ct)
     {
-        var ids = found.Select(x => x.DefendantId).ToArray();
-        var merged = ids.Length == 0 ? [] : await session.Query<MergedPerson>().Where(x => x.SurvivorId.IsOneOf(ids)).ToListAsync(ct);
-        if (merged.Count == 0) return [.. found];
+        var groups = (await GroupsOfSurvivorsAsync(session, [.. found.Select(x => x.DefendantId)], ct)).Where(x => x.MergedIds.Count > 0).ToList();
+        if (groups.Count == 0) return [.. found];
 
-        var complete = new List<DefendantProfile>();
-        foreach (var profile in found)
-        {
-            var members = merged.Where(x => x.SurvivorId == profile.DefendantId).OrderBy(x => x.MergedAt).ThenBy(x => x.Id).Select(x => x.Id).ToList();
-            complete.Add(members.Count == 0
-                ? profile
-                : await VisibleAsync(session, new MergeGroup(profile.DefendantId, members), reader, hiddenCases, ct) ?? profile);
-        }
-
-        return complete;
+        var complete = await VisibleAsync(session, groups, reader, hiddenCases, ct);
+        return [.. found.Select(x => complete.GetValueOrDefault(x.DefendantId) ?? x)];
     }
 
     /// <summary>The survivors of merged people among <paramref name="matches"/>: a merged person's names find their survivor.</summary>

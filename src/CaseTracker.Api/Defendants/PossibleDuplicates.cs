@@ -85,13 +85,13 @@ public static class PossibleDuplicatesEndpoint
         var names = NameKeys.Split(person.MatchText);
         var ranked = names.Count == 0 ? [] : await RankAsync(session, names, group.Members, CaseAccess.SeesEverything(http.User), ct);
 
-        var candidates = new List<(DefendantProfile Profile, NameMatch Match)>();
-        foreach (var match in ranked)
-        {
-            // Judged again on what the reader may see: a name only a hidden case records finds nobody.
-            var candidate = await PersonMerges.VisibleAsync(session, await PersonMerges.GroupOfAsync(session, match.Person, ct), http.User, hidden, ct);
-            if (candidate is not null && NameKeys.Split(candidate.MatchText).Contains(match.CandidateName)) candidates.Add((candidate, match));
-        }
+        // Judged again on what the reader may see: a name only a hidden case records finds nobody.
+        var visible = await PersonMerges.VisibleAsync(session, await PersonMerges.GroupsOfSurvivorsAsync(session, [.. ranked.Select(x => x.Person)], ct), http.User, hidden, ct);
+        var candidates = ranked
+            .Select(match => (Profile: visible.GetValueOrDefault(match.Person), Match: match))
+            .Where(x => x.Profile is not null && NameKeys.Split(x.Profile.MatchText).Contains(x.Match.CandidateName))
+            .Select(x => (Profile: x.Profile!, x.Match))
+            .ToList();
 
         var coDefendants = await CoDefendantsAsync(session, [person, .. candidates.Select(x => x.Profile)], ct);
         var answer = candidates
