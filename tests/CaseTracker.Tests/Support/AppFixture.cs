@@ -45,12 +45,18 @@ public class AppFixture : IAsyncLifetime
             {
                 services.RunWolverineInSoloMode();
                 services.DisableAllExternalWolverineTransports();
+                ConfigureServices(services);
             });
         });
     }
 
     /// <summary>A fresh database on the run's shared server; fault tests bring a server of their own.</summary>
     protected virtual Task<string> CreateDatabaseAsync() => PostgresServer.CreateDatabaseAsync();
+
+    /// <summary>Services changed for this host only, after the application's own.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
 
     /// <summary>Configuration for this host; tests share one budget per user, so it is generous.</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
