@@ -1,0 +1,334 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CaseTracker.Api.Audit;
+using CaseTracker.Api.Cases;
+using CaseTracker.Api.Storage;
+using Marten;
+using Npgsql;
+
+namespace CaseTracker.Benchmarks.Scale;
+
+/// <summary>What one store measured: latency runs by name, and single figures.</summary>
+public sealed class StoreFigures(string name, GeneratedStore store)
+{
+    public string Name { get; } = name;
+    public GeneratedStore Store { get; } = store;
+    public Dictionary<string, Measurement> Runs { get; } = [];
+    public Dictionary<string, double> Values { get; } = [];
+    public Dictionary<string, long> Disk { get; } = [];
+    public Dictionary<string, bool> Checks { get; } = [];
+}
+
+/// <summary>
+/// The scale mode of ops/bench: a store of the requested size generated in the benchmark's own
+/// cluster, beside a small store generated the same way (with a case as long as the large store's
+/// longest); the same figures are measured on both, one after the other, each against its own API
+/// process, and every figure is reported as large ÷ small.
+/// </summary>
+public sealed class ScaleRun(string admin, string signingKey, string auditKey, string officer, string analyst, string auditor, ReceiveTip tip, bool smoke)
+{
+    private readonly TimeSpan _duration = TimeSpan.FromSeconds(smoke ? 0.5 : 5);
+    private readonly TimeSpan _warmUp = TimeSpan.FromSeconds(smoke ? 1 : 20);
+    private readonly int _top = smoke ? 8 : 32;
+    private long _unique;
+
+    /// <summary>Sizes as ops/bench takes them: 10m, 100k, 2500.</summary>
+    public static long ParseSize(string size)
+    {
+        var text = size.Trim().ToLowerInvariant();
+        var factor = text[^1] switch { 'k' => 1_000L, 'm' => 1_000_000L, _ => 1L };
+        return (long)(double.Parse(factor == 1 ? text : text[..^1], CultureInfo.InvariantCulture) * factor);
+    }
+
+    /// <summary>A few tip lines of 10,000 and more (fewer and shorter in a store too small to hold them).</summary>
+    public static int[] LongCases(long events)
+    {
+        var longest = (int)Math.Min(12_000, Math.Max(50, events / 50));
+        return [longest, longest * 9 / 10, longest * 8 / 10, longest * 7 / 10, longest * 6 / 10];
+    }
+
+    public async Task<(StoreFigures Small, StoreFigures Large)> Run(long events)
+    {
+        var longCases = LongCases(events);
+        var small = await Measure("small", await Build("small", smoke ? 1_000 : 2_000, [longCases[0]]));
+        var large = await Measure("large", await Build("large", events, longCases));
+        return (small, large);
+    }
+
+    private async Task<(string ConnectionString, GeneratedStore Store, Dictionary<string, long> Disk)> Build(string name, long events, int[] longCases)
+    {
+        var database = $"casetracker_scale_{name}_{DateTime.UtcNow:yyyyMMddHHmmss}";
+        await using (var connection = new NpgsqlConnection(admin))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"create database {database}", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = database, MaxPoolSize = 100 }.ConnectionString;
+        var key = new AuditKey(auditKey);
+        using var store = (DocumentStore)DocumentStore.For(opts => opts.ConfigureCaseTracker(connectionString, new EventSeal(key, TimeProvider.System)));
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        var generator = new StoreGenerator(store, key, seed: name == "small" ? 7 : 11);
+        Console.Error.WriteLine($"scale: generating the {name} store, about {events:N0} events");
+        var generated = await generator.Generate(events, longCases);
+        Console.Error.WriteLine($"scale: {generated.Events:N0} events in {generated.GenerationSeconds:0.0} s; building the read models");
+        await generator.BuildReadModels(generated);
+        foreach (var (projection, seconds) in generated.Rebuilds) Console.Error.WriteLine($"scale: rebuilt {projection} in {seconds:0.0} s");
+        return (connectionString, generated, await DiskUse(connectionString));
+    }
+
+    private static async Task<Dictionary<string, long>> DiskUse(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using (var checkpoint = new NpgsqlCommand("vacuum analyze", connection)) await checkpoint.ExecuteNonQueryAsync();
+        await using var command = new NpgsqlCommand($"""
+            select 'database', pg_database_size(current_database())
+            union all select 'events', pg_total_relation_size('{StoreConfiguration.Schema}.mt_events')
+            union all select 'streams', pg_total_relation_size('{StoreConfiguration.Schema}.mt_streams')
+            union all select 'read models', coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                where n.nspname = '{StoreConfiguration.Schema}' and c.relkind = 'r' and c.relname like 'mt_doc_%'
+            """, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var sizes = new Dictionary<string, long>();
+        while (await reader.ReadAsync()) sizes[reader.GetString(0)] = reader.GetInt64(1);
+        return sizes;
+    }
+
+    private async Task<StoreFigures> Measure(string name, (string ConnectionString, GeneratedStore Store, Dictionary<string, long> Disk) built)
+    {
+        var (connectionString, generated, disk) = built;
+        var figures = new StoreFigures(name, generated);
+        foreach (var (what, bytes) in disk) figures.Disk[what] = bytes;
+        var cases = generated.Sample.Take(64).ToList();
+        var warmUpCases = generated.Sample.Skip(64).DefaultIfEmpty(cases[0]).ToList();
+
+        // Cold starts: the process started, ready, and its first answer (a case read); twice, the
+        // second kept for the measurements. The lower of the two is reported: on a shared machine
+        // the slower one says more about the neighbours.
+        var starts = new List<(double Ready, double FirstAnswer)>();
+        ApiProcess? api = null;
+        for (var i = 0; i < 2; i++)
+        {
+            api?.Stop();
+            api = await ApiProcess.Start(connectionString, signingKey, auditKey);
+            using var first = Client(api, officer);
+            var clock = Stopwatch.StartNew();
+            (await first.GetAsync($"/api/cases/{cases[0]}")).EnsureSuccessStatusCode();
+            starts.Add((api.StartedIn.TotalSeconds, api.StartedIn.TotalSeconds + clock.Elapsed.TotalSeconds));
+        }
+
+        figures.Values["cold start, ready (s)"] = starts.Min(x => x.Ready);
+        figures.Values["cold start, first answer (s)"] = starts.Min(x => x.FirstAnswer);
+        try
+        {
+            await Figures(figures, api!, connectionString, cases, warmUpCases);
+        }
+        finally
+        {
+            api!.Stop();
+        }
+
+        return figures;
+    }
+
+    private async Task Figures(StoreFigures figures, ApiProcess api, string connectionString, List<Guid> cases, List<Guid> warmUpCases)
+    {
+        var generated = figures.Store;
+        var cpu = new Cpu(() => api.Id);
+        using var asOfficer = Client(api, officer);
+        using var asAnalyst = Client(api, analyst);
+        using var asAuditor = Client(api, auditor);
+
+        // Correctness first: sealed like the API's events, read models built from all of them.
+        foreach (var caseId in new[] { generated.LongestCase }.Concat(cases.Take(3)))
+        {
+            var integrity = JsonNode.Parse(await asAuditor.GetStringAsync($"/api/cases/{caseId}/integrity"))!;
+            figures.Checks[$"hash chain of {(caseId == generated.LongestCase ? "the longest case" : $"case {caseId}")} valid"] = integrity["valid"]!.GetValue<bool>();
+        }
+
+        var stats = JsonNode.Parse(await asAnalyst.GetStringAsync("/api/stats"))!;
+        figures.Checks["dashboard counts every open and closed case"] =
+            stats["cases"]!["open"]!.GetValue<int>() == generated.OpenCases && stats["cases"]!["closed"]!.GetValue<int>() == generated.ClosedCases;
+        figures.Values["people identified (dashboard)"] = stats["defendants"]!.GetValue<long>();
+        figures.Checks["dashboard counts every person the reader may know of"] = stats["defendants"]!.GetValue<long>() == generated.VisiblePeople;
+        var longest = JsonNode.Parse(await asAuditor.GetStringAsync($"/api/cases/{generated.LongestCase}"))!;
+        figures.Checks["the longest case reads at its full length"] = longest["version"]!.GetValue<long>() == generated.LongestLength;
+        var search = JsonNode.Parse(await asAnalyst.GetStringAsync($"/api/defendants?name={Uri.EscapeDataString(generated.SearchTerm)}"))!;
+        figures.Values["search total returned"] = search["total"]!.GetValue<long>();
+        figures.Values["search total expected"] = generated.SearchMatches;
+
+        await Load.ClosedLoop("warm-up", 8, _warmUp, async (w, n) =>
+        {
+            if (n % 2 == 0) await Command(asOfficer, warmUpCases[w % warmUpCases.Count]);
+            else await Get(asOfficer, $"/api/cases/{cases[(int)(n % cases.Count)]}");
+        }, cpu);
+
+        Add(figures, await Load.ClosedLoop("command, 1 connection", 1, _duration, (_, n) => Command(asOfficer, cases[(int)(n % cases.Count)]), cpu));
+        var lag = new LagProbe(connectionString);
+        var sampling = lag.Sample();
+        Add(figures, await Load.ClosedLoop($"command, {_top} connections", _top, _duration, (w, _) => Command(asOfficer, cases[w % cases.Count]), cpu));
+        var lags = await lag.Stop(sampling);
+        figures.Values[$"projection lag under {_top} connections, max (s)"] = lags.DefaultIfEmpty(0).Max();
+        figures.Values[$"projection lag under {_top} connections, p95 (s)"] = lags.Count == 0 ? 0 : lags.Order().ElementAt((int)(0.95 * (lags.Count - 1)));
+
+        Add(figures, await Load.ClosedLoop("GET /api/cases/{id}", 8, _duration, (_, n) => Get(asOfficer, $"/api/cases/{cases[(int)(n % cases.Count)]}"), cpu));
+        Add(figures, await Load.ClosedLoop("defendant name search", 8, _duration, (_, _) => Get(asAnalyst, $"/api/defendants?name={Uri.EscapeDataString(generated.SearchTerm)}"), cpu));
+        Add(figures, await Load.ClosedLoop("GET /api/stats", 8, _duration, (_, _) => Get(asAnalyst, "/api/stats"), cpu));
+        var middle = generated.LongestLength / 2;
+        Add(figures, await Load.ClosedLoop("time travel, middle of the longest case", 1, _duration, (_, _) => Get(asAuditor, $"/api/cases/{generated.LongestCase}?version={middle}"), cpu));
+        Add(figures, await Load.ClosedLoop("the longest case as it stands", 1, _duration, (_, _) => Get(asAuditor, $"/api/cases/{generated.LongestCase}"), cpu));
+    }
+
+    private static void Add(StoreFigures figures, Measurement run) => figures.Runs[run.Name] = run;
+
+    private static HttpClient Client(ApiProcess api, string token)
+    {
+        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = api.Address, Timeout = TimeSpan.FromMinutes(2) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        return client;
+    }
+
+    private async Task Command(HttpClient http, Guid caseId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/cases/{caseId}/tips") { Content = JsonContent.Create(tip) };
+        request.Headers.Add("Idempotency-Key", $"scale-{Interlocked.Increment(ref _unique)}");
+        using var response = await http.SendAsync(request);
+        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"{(int)response.StatusCode}");
+    }
+
+    private static async Task Get(HttpClient http, string url)
+    {
+        using var response = await http.GetAsync(url);
+        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"{(int)response.StatusCode}");
+        await response.Content.ReadAsByteArrayAsync();
+    }
+
+    /// <summary>
+    /// How far behind each asynchronous projection is, in seconds: the age of the oldest event it has
+    /// not applied yet (0 when it is caught up), sampled every 250 ms.
+    /// </summary>
+    private sealed class LagProbe(string connectionString)
+    {
+        private readonly CancellationTokenSource _stop = new();
+
+        public Task<List<double>> Sample() => Task.Run(async () =>
+        {
+            var samples = new List<double>();
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            while (!_stop.IsCancellationRequested)
+            {
+                await using var command = new NpgsqlCommand($"""
+                    select coalesce(max(extract(epoch from now() - (select e.timestamp from {StoreConfiguration.Schema}.mt_events e
+                        where e.seq_id > p.last_seq_id order by e.seq_id limit 1))), 0)::float8
+                    from {StoreConfiguration.Schema}.mt_event_progression p where p.name in ('DefendantProfile:All', 'DashboardStats:All')
+                    """, connection);
+                samples.Add((double)(await command.ExecuteScalarAsync())!);
+                try
+                {
+                    await Task.Delay(250, _stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+
+            return samples;
+        });
+
+        public async Task<List<double>> Stop(Task<List<double>> sampling)
+        {
+            await _stop.CancelAsync();
+            return await sampling;
+        }
+    }
+
+    /// <summary>Prints the comparison and writes scale.json beside results.json.</summary>
+    public void Report(string folder, StoreFigures small, StoreFigures large)
+    {
+        double Ratio(double value, double baseline) => baseline == 0 ? double.NaN : Math.Round(value / baseline, 3);
+        var rows = new List<object>();
+        void Row(string figure, double smallValue, double largeValue, string unit)
+        {
+            var ratio = Ratio(largeValue, smallValue);
+            rows.Add(new { Figure = figure, Unit = unit, Small = Math.Round(smallValue, 3), Large = Math.Round(largeValue, 3), Ratio = double.IsNaN(ratio) ? (double?)null : ratio });
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{figure,-58} {unit,-6} {smallValue,12:0.###} {largeValue,12:0.###}  {(double.IsNaN(ratio) ? "" : $"{ratio:0.00}x")}"));
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"scale: small store {small.Store.Events:N0} events, {small.Store.Cases:N0} cases, {small.Store.People:N0} people; large store {large.Store.Events:N0} events, {large.Store.Cases:N0} cases, {large.Store.People:N0} people"));
+        Console.WriteLine($"{"figure",-58} {"unit",-6} {"small",12} {"large",12}  large/small");
+        foreach (var run in small.Runs.Keys)
+        {
+            Row($"{run} p50", small.Runs[run].P(50), large.Runs[run].P(50), "ms");
+            Row($"{run} p99", small.Runs[run].P(99), large.Runs[run].P(99), "ms");
+            Row($"{run} throughput", small.Runs[run].PerSecond, large.Runs[run].PerSecond, "ops/s");
+        }
+
+        foreach (var value in small.Values.Keys) Row(value, small.Values[value], large.Values[value], "");
+        Row("disk per million events", PerMillion(small, "database"), PerMillion(large, "database"), "MB");
+        Row("… of which events", PerMillion(small, "events"), PerMillion(large, "events"), "MB");
+        Row("… of which read models", PerMillion(small, "read models"), PerMillion(large, "read models"), "MB");
+        Row("generation", small.Store.Events / small.Store.GenerationSeconds, large.Store.Events / large.Store.GenerationSeconds, "ev/s");
+        foreach (var (projection, seconds) in large.Store.Rebuilds)
+        {
+            var before = small.Store.Rebuilds.Single(x => x.Projection == projection).Seconds;
+            Row($"rebuild {projection}", small.Store.Events / before, large.Store.Events / seconds, "ev/s");
+        }
+
+        Measurement Run(StoreFigures store, string name) => store.Runs[name];
+        double P99Ratio(string name) => Ratio(Run(large, name).P(99), Run(small, name).P(99));
+        var errors = small.Runs.Values.Concat(large.Runs.Values).Sum(x => x.Errors);
+        var targets = new Dictionary<string, object>
+        {
+            [$"command p99 at {_top} connections, large / small (<= 1.5)"] = Target(P99Ratio($"command, {_top} connections"), 1.5, atLeast: false),
+            ["command p99 at 1 connection, large / small (<= 1.5)"] = Target(P99Ratio("command, 1 connection"), 1.5, atLeast: false),
+            ["GET /api/cases/{id} p99, large / small (<= 1.5)"] = Target(P99Ratio("GET /api/cases/{id}"), 1.5, atLeast: false),
+            ["defendant search p99, large / small (<= 2)"] = Target(P99Ratio("defendant name search"), 2, atLeast: false),
+            ["defendant search total, returned / expected (= 1)"] = Target(Ratio(large.Values["search total returned"], large.Values["search total expected"]), 1, atLeast: null),
+            ["GET /api/stats p99, large / small (<= 1.5)"] = Target(P99Ratio("GET /api/stats"), 1.5, atLeast: false),
+            [$"projection lag under {_top} connections, large store, max s (<= 2)"] = Target(Math.Round(large.Values[$"projection lag under {_top} connections, max (s)"], 3), 2, atLeast: false),
+            ["API cold start to first answer, large / small (<= 1.5)"] = Target(Ratio(large.Values["cold start, first answer (s)"], small.Values["cold start, first answer (s)"]), 1.5, atLeast: false),
+            ["time travel, middle of the longest case / as it stands, p50 (<= 1.5)"] =
+                Target(Ratio(Run(large, "time travel, middle of the longest case").P(50), Run(large, "the longest case as it stands").P(50)), 1.5, atLeast: false),
+            ["failed requests (0)"] = Target(errors, 0, atLeast: false),
+        };
+        foreach (var (target, value) in targets) Console.WriteLine($"target: {target}: {JsonSerializer.Serialize(value)}");
+        foreach (var (check, passed) in small.Checks.Select(x => ($"small store: {x.Key}", x.Value)).Concat(large.Checks.Select(x => ($"large store: {x.Key}", x.Value))))
+        {
+            Console.WriteLine($"check: {check}: {(passed ? "yes" : "NO")}");
+        }
+
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, "scale.json");
+        File.WriteAllText(path, JsonSerializer.Serialize(new
+        {
+            Date = DateTimeOffset.UtcNow, Cores = Environment.ProcessorCount, Smoke = smoke,
+            Stores = new[] { small, large }.Select(x => new
+            {
+                x.Name, x.Store.Events, x.Store.Cases, x.Store.People, x.Store.OpenCases, x.Store.ClosedCases, x.Store.RestrictedCases,
+                x.Store.LongestLength, GenerationSeconds = Math.Round(x.Store.GenerationSeconds, 1),
+                Rebuilds = x.Store.Rebuilds.Select(r => new { r.Projection, Seconds = Math.Round(r.Seconds, 1) }),
+                x.Disk, x.Values, x.Checks,
+                Runs = x.Runs.Values.Select(r => new
+                {
+                    r.Name, r.Connections, r.Operations, r.Errors, PerSecond = Math.Round(r.PerSecond, 1),
+                    P50 = Math.Round(r.P(50), 2), P99 = Math.Round(r.P(99), 2),
+                }),
+            }),
+            Figures = rows, Targets = targets,
+        }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
+        Console.Error.WriteLine($"written to {path}");
+    }
+
+    private static double PerMillion(StoreFigures store, string what) =>
+        store.Disk.TryGetValue(what, out var bytes) ? bytes / 1e6 / (store.Store.Events / 1e6) : double.NaN;
+
+    private static object Target(double value, double target, bool? atLeast) =>
+        new { Value = value, Target = target, Met = atLeast switch { true => value >= target, false => value <= target, null => value == target } };
+}
