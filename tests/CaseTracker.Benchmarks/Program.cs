@@ -165,7 +165,7 @@ async Task MainRun()
 
     // The same command against what users would pick instead, in processes of their own.
     var peerRun = new PeerRun(admin, database, signingKey, officer, tip, duration, smoke ? warmUp : TimeSpan.FromSeconds(15), top, smoke ? 50 : 1_000);
-    var peers = await peerRun.Measure(store, api);
+    var peers = await peerRun.Measure(store, api, rounds: smoke ? 1 : 3);
 
     // Rebuilds, beside a raw sequential read of the same events. The API goes first: its daemon would
     // otherwise keep running the same projections beside the rebuild and blur the figure.

@@ -93,6 +93,8 @@ public sealed class ScaleRun(string admin, string signingKey, string auditKey, s
             union all select 'streams', pg_total_relation_size('{StoreConfiguration.Schema}.mt_streams')
             union all select 'read models', coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint from pg_class c join pg_namespace n on n.oid = c.relnamespace
                 where n.nspname = '{StoreConfiguration.Schema}' and c.relkind = 'r' and c.relname like 'mt_doc_%'
+            union all select 'table ' || c.relname, pg_total_relation_size(c.oid) from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                where n.nspname = '{StoreConfiguration.Schema}' and c.relkind in ('r', 'p') and pg_total_relation_size(c.oid) > 1000000
             """, connection);
         await using var reader = await command.ExecuteReaderAsync();
         var sizes = new Dictionary<string, long>();
@@ -275,6 +277,11 @@ public sealed class ScaleRun(string admin, string signingKey, string auditKey, s
         Row("disk per million events", PerMillion(small, "database"), PerMillion(large, "database"), "MB");
         Row("… of which events", PerMillion(small, "events"), PerMillion(large, "events"), "MB");
         Row("… of which read models", PerMillion(small, "read models"), PerMillion(large, "read models"), "MB");
+        foreach (var table in large.Disk.Keys.Where(x => x.StartsWith("table ", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        {
+            Row($"… {table}", PerMillion(small, table), PerMillion(large, table), "MB");
+        }
+
         Row("generation", small.Store.Events / small.Store.GenerationSeconds, large.Store.Events / large.Store.GenerationSeconds, "ev/s");
         foreach (var (projection, seconds) in large.Store.Rebuilds)
         {
