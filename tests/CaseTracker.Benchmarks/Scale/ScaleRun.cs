@@ -50,13 +50,154 @@ public sealed class ScaleRun(string admin, string signingKey, string auditKey, s
         return [longest, longest * 9 / 10, longest * 8 / 10, longest * 7 / 10, longest * 6 / 10];
     }
 
+    /// <summary>
+    /// Both stores are built first, then measured side by side: each figure is taken in turns on
+    /// the small and the large store, round after round, and the round of median throughput is kept
+    /// for each; on a shared machine, measuring one store after the other would compare the
+    /// neighbours' load at two moments as much as the stores.
+    /// </summary>
     public async Task<(StoreFigures Small, StoreFigures Large)> Run(long events)
     {
         var longCases = LongCases(events);
         // A couple of thousand events of ordinary cases, beside one case as long as the large store's longest.
-        var small = await Measure("small", await Build("small", (smoke ? 1_000 : 2_000) + longCases[0], [longCases[0]]));
-        var large = await Measure("large", await Build("large", events, longCases));
-        return (small, large);
+        var stores = new[]
+        {
+            new StoreUnderTest("small", await Build("small", (smoke ? 1_000 : 2_000) + longCases[0], [longCases[0]])),
+            new StoreUnderTest("large", await Build("large", events, longCases)),
+        };
+
+        try
+        {
+            // Cold starts, in turns: the process started, ready, and its first answer (a case read);
+            // twice each, the second process kept for the measurements, the lower figure reported.
+            for (var i = 0; i < 2; i++)
+            {
+                foreach (var store in stores) await store.Start(signingKey, auditKey, officer, analyst, auditor);
+            }
+
+            foreach (var store in stores) await Check(store);
+            foreach (var store in stores)
+            {
+                await Load.ClosedLoop("warm-up", 8, _warmUp, async (w, n) =>
+                {
+                    if (n % 2 == 0) await Command(store.Officer, store.WarmUpCases[w % store.WarmUpCases.Count]);
+                    else await Get(store.Officer, $"/api/cases/{store.Cases[(int)(n % store.Cases.Count)]}");
+                }, store.Cpu);
+            }
+
+            await InTurns(stores, "command, 1 connection", 1, store => (_, n) => Command(store.Officer, store.Cases[(int)(n % store.Cases.Count)]));
+            await InTurns(stores, $"command, {_top} connections", _top, store => (w, _) => Command(store.Officer, store.Cases[w % store.Cases.Count]), lag: true);
+            await InTurns(stores, "GET /api/cases/{id}", 8, store => (_, n) => Get(store.Officer, $"/api/cases/{store.Cases[(int)(n % store.Cases.Count)]}"));
+            await InTurns(stores, "defendant name search", 8, store => (_, _) => Get(store.Analyst, $"/api/defendants?name={Uri.EscapeDataString(store.Figures.Store.SearchTerm)}"));
+            await InTurns(stores, "GET /api/stats", 8, store => (_, _) => Get(store.Analyst, "/api/stats"));
+            await InTurns(stores, "time travel, middle of the longest case", 1,
+                store => (_, _) => Get(store.Auditor, $"/api/cases/{store.Figures.Store.LongestCase}?version={store.Figures.Store.LongestLength / 2}"));
+            await InTurns(stores, "the longest case as it stands", 1, store => (_, _) => Get(store.Auditor, $"/api/cases/{store.Figures.Store.LongestCase}"));
+        }
+        finally
+        {
+            foreach (var store in stores) store.Dispose();
+        }
+
+        return (stores[0].Figures, stores[1].Figures);
+    }
+
+    private async Task InTurns(StoreUnderTest[] stores, string name, int connections, Func<StoreUnderTest, Func<int, long, Task>> operation, bool lag = false)
+    {
+        var runs = stores.ToDictionary(x => x, _ => new List<Measurement>());
+        var lags = stores.ToDictionary(x => x, _ => new List<double>());
+        for (var round = 0; round < (smoke ? 1 : 3); round++)
+        {
+            foreach (var store in stores)
+            {
+                var probe = lag ? new LagProbe(store.ConnectionString) : null;
+                var sampling = probe?.Sample();
+                runs[store].Add(await Load.ClosedLoop(name, connections, _duration, operation(store), store.Cpu));
+                if (probe is not null) lags[store].AddRange(await probe.Stop(sampling!));
+            }
+        }
+
+        foreach (var store in stores)
+        {
+            store.Figures.Runs[name] = runs[store].OrderBy(x => x.PerSecond).ElementAt(runs[store].Count / 2);
+            if (!lag) continue;
+            var samples = lags[store].Order().DefaultIfEmpty(0).ToList();
+            store.Figures.Values[$"projection lag under {connections} connections, max (s)"] = samples[^1];
+            store.Figures.Values[$"projection lag under {connections} connections, p95 (s)"] = samples[(int)(0.95 * (samples.Count - 1))];
+        }
+    }
+
+    /// <summary>One store under measurement: its API process, clients and the cases the runs go to.</summary>
+    private sealed class StoreUnderTest(string name, (string ConnectionString, GeneratedStore Store, Dictionary<string, long> Disk) built) : IDisposable
+    {
+        private readonly List<(double Ready, double FirstAnswer)> _starts = [];
+        private ApiProcess? _api;
+
+        public StoreFigures Figures { get; } = Disked(new StoreFigures(name, built.Store), built.Disk);
+        public string ConnectionString { get; } = built.ConnectionString;
+        public List<Guid> Cases { get; } = [.. built.Store.Sample.Take(64)];
+        public List<Guid> WarmUpCases { get; } = [.. built.Store.Sample.Skip(64).DefaultIfEmpty(built.Store.Sample[0])];
+        public HttpClient Officer { get; private set; } = null!;
+        public HttpClient Analyst { get; private set; } = null!;
+        public HttpClient Auditor { get; private set; } = null!;
+        public Cpu Cpu => new(() => _api?.Id);
+
+        private static StoreFigures Disked(StoreFigures figures, Dictionary<string, long> disk)
+        {
+            foreach (var (what, bytes) in disk) figures.Disk[what] = bytes;
+            return figures;
+        }
+
+        public async Task Start(string signingKey, string auditKey, string officer, string analyst, string auditor)
+        {
+            _api?.Stop();
+            DisposeClients();
+            _api = await ApiProcess.Start(ConnectionString, signingKey, auditKey);
+            Officer = Client(_api, officer);
+            Analyst = Client(_api, analyst);
+            Auditor = Client(_api, auditor);
+            var clock = Stopwatch.StartNew();
+            (await Officer.GetAsync($"/api/cases/{Cases[0]}")).EnsureSuccessStatusCode();
+            _starts.Add((_api.StartedIn.TotalSeconds, _api.StartedIn.TotalSeconds + clock.Elapsed.TotalSeconds));
+            Figures.Values["cold start, ready (s)"] = _starts.Min(x => x.Ready);
+            Figures.Values["cold start, first answer (s)"] = _starts.Min(x => x.FirstAnswer);
+        }
+
+        private void DisposeClients()
+        {
+            Officer?.Dispose();
+            Analyst?.Dispose();
+            Auditor?.Dispose();
+        }
+
+        public void Dispose()
+        {
+            DisposeClients();
+            _api?.Stop();
+        }
+    }
+
+    /// <summary>Correctness first: sealed like the API's events, read models built from all of them.</summary>
+    private static async Task Check(StoreUnderTest store)
+    {
+        var figures = store.Figures;
+        var generated = figures.Store;
+        foreach (var caseId in new[] { generated.LongestCase }.Concat(store.Cases.Take(3)))
+        {
+            var integrity = JsonNode.Parse(await store.Auditor.GetStringAsync($"/api/cases/{caseId}/integrity"))!;
+            figures.Checks[$"hash chain of {(caseId == generated.LongestCase ? "the longest case" : $"case {caseId}")} valid"] = integrity["valid"]!.GetValue<bool>();
+        }
+
+        var stats = JsonNode.Parse(await store.Analyst.GetStringAsync("/api/stats"))!;
+        figures.Checks["dashboard counts every open and closed case"] =
+            stats["cases"]!["open"]!.GetValue<int>() == generated.OpenCases && stats["cases"]!["closed"]!.GetValue<int>() == generated.ClosedCases;
+        figures.Values["people identified (dashboard)"] = stats["defendants"]!.GetValue<long>();
+        figures.Checks["dashboard counts every person the reader may know of"] = stats["defendants"]!.GetValue<long>() == generated.VisiblePeople;
+        var longest = JsonNode.Parse(await store.Auditor.GetStringAsync($"/api/cases/{generated.LongestCase}"))!;
+        figures.Checks["the longest case reads at its full length"] = longest["version"]!.GetValue<long>() == generated.LongestLength;
+        var search = JsonNode.Parse(await store.Analyst.GetStringAsync($"/api/defendants?name={Uri.EscapeDataString(generated.SearchTerm)}"))!;
+        figures.Values["search total returned"] = search["total"]!.GetValue<long>();
+        figures.Values["search total expected"] = generated.SearchMatches;
     }
 
     private async Task<(string ConnectionString, GeneratedStore Store, Dictionary<string, long> Disk)> Build(string name, long events, int[] longCases)
@@ -101,93 +242,6 @@ public sealed class ScaleRun(string admin, string signingKey, string auditKey, s
         while (await reader.ReadAsync()) sizes[reader.GetString(0)] = reader.GetInt64(1);
         return sizes;
     }
-
-    private async Task<StoreFigures> Measure(string name, (string ConnectionString, GeneratedStore Store, Dictionary<string, long> Disk) built)
-    {
-        var (connectionString, generated, disk) = built;
-        var figures = new StoreFigures(name, generated);
-        foreach (var (what, bytes) in disk) figures.Disk[what] = bytes;
-        var cases = generated.Sample.Take(64).ToList();
-        var warmUpCases = generated.Sample.Skip(64).DefaultIfEmpty(cases[0]).ToList();
-
-        // Cold starts: the process started, ready, and its first answer (a case read); twice, the
-        // second kept for the measurements. The lower of the two is reported: on a shared machine
-        // the slower one says more about the neighbours.
-        var starts = new List<(double Ready, double FirstAnswer)>();
-        ApiProcess? api = null;
-        for (var i = 0; i < 2; i++)
-        {
-            api?.Stop();
-            api = await ApiProcess.Start(connectionString, signingKey, auditKey);
-            using var first = Client(api, officer);
-            var clock = Stopwatch.StartNew();
-            (await first.GetAsync($"/api/cases/{cases[0]}")).EnsureSuccessStatusCode();
-            starts.Add((api.StartedIn.TotalSeconds, api.StartedIn.TotalSeconds + clock.Elapsed.TotalSeconds));
-        }
-
-        figures.Values["cold start, ready (s)"] = starts.Min(x => x.Ready);
-        figures.Values["cold start, first answer (s)"] = starts.Min(x => x.FirstAnswer);
-        try
-        {
-            await Figures(figures, api!, connectionString, cases, warmUpCases);
-        }
-        finally
-        {
-            api!.Stop();
-        }
-
-        return figures;
-    }
-
-    private async Task Figures(StoreFigures figures, ApiProcess api, string connectionString, List<Guid> cases, List<Guid> warmUpCases)
-    {
-        var generated = figures.Store;
-        var cpu = new Cpu(() => api.Id);
-        using var asOfficer = Client(api, officer);
-        using var asAnalyst = Client(api, analyst);
-        using var asAuditor = Client(api, auditor);
-
-        // Correctness first: sealed like the API's events, read models built from all of them.
-        foreach (var caseId in new[] { generated.LongestCase }.Concat(cases.Take(3)))
-        {
-            var integrity = JsonNode.Parse(await asAuditor.GetStringAsync($"/api/cases/{caseId}/integrity"))!;
-            figures.Checks[$"hash chain of {(caseId == generated.LongestCase ? "the longest case" : $"case {caseId}")} valid"] = integrity["valid"]!.GetValue<bool>();
-        }
-
-        var stats = JsonNode.Parse(await asAnalyst.GetStringAsync("/api/stats"))!;
-        figures.Checks["dashboard counts every open and closed case"] =
-            stats["cases"]!["open"]!.GetValue<int>() == generated.OpenCases && stats["cases"]!["closed"]!.GetValue<int>() == generated.ClosedCases;
-        figures.Values["people identified (dashboard)"] = stats["defendants"]!.GetValue<long>();
-        figures.Checks["dashboard counts every person the reader may know of"] = stats["defendants"]!.GetValue<long>() == generated.VisiblePeople;
-        var longest = JsonNode.Parse(await asAuditor.GetStringAsync($"/api/cases/{generated.LongestCase}"))!;
-        figures.Checks["the longest case reads at its full length"] = longest["version"]!.GetValue<long>() == generated.LongestLength;
-        var search = JsonNode.Parse(await asAnalyst.GetStringAsync($"/api/defendants?name={Uri.EscapeDataString(generated.SearchTerm)}"))!;
-        figures.Values["search total returned"] = search["total"]!.GetValue<long>();
-        figures.Values["search total expected"] = generated.SearchMatches;
-
-        await Load.ClosedLoop("warm-up", 8, _warmUp, async (w, n) =>
-        {
-            if (n % 2 == 0) await Command(asOfficer, warmUpCases[w % warmUpCases.Count]);
-            else await Get(asOfficer, $"/api/cases/{cases[(int)(n % cases.Count)]}");
-        }, cpu);
-
-        Add(figures, await Load.ClosedLoop("command, 1 connection", 1, _duration, (_, n) => Command(asOfficer, cases[(int)(n % cases.Count)]), cpu));
-        var lag = new LagProbe(connectionString);
-        var sampling = lag.Sample();
-        Add(figures, await Load.ClosedLoop($"command, {_top} connections", _top, _duration, (w, _) => Command(asOfficer, cases[w % cases.Count]), cpu));
-        var lags = await lag.Stop(sampling);
-        figures.Values[$"projection lag under {_top} connections, max (s)"] = lags.DefaultIfEmpty(0).Max();
-        figures.Values[$"projection lag under {_top} connections, p95 (s)"] = lags.Count == 0 ? 0 : lags.Order().ElementAt((int)(0.95 * (lags.Count - 1)));
-
-        Add(figures, await Load.ClosedLoop("GET /api/cases/{id}", 8, _duration, (_, n) => Get(asOfficer, $"/api/cases/{cases[(int)(n % cases.Count)]}"), cpu));
-        Add(figures, await Load.ClosedLoop("defendant name search", 8, _duration, (_, _) => Get(asAnalyst, $"/api/defendants?name={Uri.EscapeDataString(generated.SearchTerm)}"), cpu));
-        Add(figures, await Load.ClosedLoop("GET /api/stats", 8, _duration, (_, _) => Get(asAnalyst, "/api/stats"), cpu));
-        var middle = generated.LongestLength / 2;
-        Add(figures, await Load.ClosedLoop("time travel, middle of the longest case", 1, _duration, (_, _) => Get(asAuditor, $"/api/cases/{generated.LongestCase}?version={middle}"), cpu));
-        Add(figures, await Load.ClosedLoop("the longest case as it stands", 1, _duration, (_, _) => Get(asAuditor, $"/api/cases/{generated.LongestCase}"), cpu));
-    }
-
-    private static void Add(StoreFigures figures, Measurement run) => figures.Runs[run.Name] = run;
 
     private static HttpClient Client(ApiProcess api, string token)
     {
