@@ -308,12 +308,13 @@ public sealed class ScaleRun(string admin, string signingKey, string auditKey, s
     /// <summary>Prints the comparison and writes scale.json beside results.json.</summary>
     public void Report(string folder, StoreFigures small, StoreFigures large)
     {
-        double Ratio(double value, double baseline) => baseline == 0 ? double.NaN : Math.Round(value / baseline, 3);
+        double Ratio(double value, double baseline) => baseline == 0 || !double.IsFinite(baseline) ? double.NaN : Math.Round(value / baseline, 3);
         var rows = new List<object>();
         void Row(string figure, double smallValue, double largeValue, string unit)
         {
             var ratio = Ratio(largeValue, smallValue);
-            rows.Add(new { Figure = figure, Unit = unit, Small = Math.Round(smallValue, 3), Large = Math.Round(largeValue, 3), Ratio = double.IsNaN(ratio) ? (double?)null : ratio });
+            double? Json(double value) => double.IsFinite(value) ? Math.Round(value, 3) : null;
+            rows.Add(new { Figure = figure, Unit = unit, Small = Json(smallValue), Large = Json(largeValue), Ratio = Json(ratio) });
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{figure,-58} {unit,-6} {smallValue,12:0.###} {largeValue,12:0.###}  {(double.IsNaN(ratio) ? "" : $"{ratio:0.00}x")}"));
         }
 
@@ -392,5 +393,5 @@ public sealed class ScaleRun(string admin, string signingKey, string auditKey, s
         store.Disk.TryGetValue(what, out var bytes) ? bytes / 1e6 / (store.Store.Events / 1e6) : double.NaN;
 
     private static object Target(double value, double target, bool? atLeast) =>
-        new { Value = value, Target = target, Met = atLeast switch { true => value >= target, false => value <= target, null => value == target } };
+        new { Value = double.IsFinite(value) ? value : (double?)null, Target = target, Met = atLeast switch { true => value >= target, false => value <= target, null => value == target } };
 }
