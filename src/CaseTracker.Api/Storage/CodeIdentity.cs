@@ -15,8 +15,9 @@ namespace CaseTracker.Api.Storage;
 /// by name, never by metadata token, so that code added elsewhere in the assembly leaves the hash
 /// alone; a comment, a renamed local or an unrelated endpoint changes nothing, while a changed
 /// fold, a helper it calls, or a property added to what it stores changes it. The same source
-/// compiled by the same compiler gives the same hash (builds are deterministic); a new compiler may
-/// emit other IL, which at worst rebuilds a projection once too often. Code outside the assembly
+/// compiled by the same compiler in the same configuration gives the same hash (builds are
+/// deterministic); a new compiler, or Debug where Release ran, emits other IL, which at worst
+/// rebuilds a projection once too often. Code outside the assembly
 /// (Marten, the BCL) counts by the name of what is called, not by its body.
 /// </summary>
 public static class CodeIdentity

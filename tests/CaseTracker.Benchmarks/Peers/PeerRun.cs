@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using CaseTracker.Api.Cases;
+using CaseTracker.Api.Storage;
 using Marten;
 using Npgsql;
 
@@ -50,6 +51,10 @@ public sealed class PeerRun(string admin, string database, string signingKey, st
         for (var i = 0; i < connections; i++) longCases[CaseTracker].Add(await StorePath.CaseWithTips(caseTracker, entries + 1));
         foreach (var caseId in longCases[HandWritten]) await Baselines.StreamWithTips(handWrittenDatabase, caseId, entries);
 
+        // Those 32,000 tips are a backlog for CaseTracker's asynchronous projections, which run in
+        // its API process; the peers have none, so CaseTracker starts with none either.
+        await CaughtUp(caseTracker);
+
         var idiomatic = await ApiProcess.StartPeer("idiomatic", idiomaticDatabase, signingKey);
         var handWritten = await ApiProcess.StartPeer("handwritten", handWrittenDatabase, signingKey);
         var targets = new Dictionary<string, ApiProcess> { [CaseTracker] = api, [Idiomatic] = idiomatic, [HandWritten] = handWritten };
@@ -93,6 +98,21 @@ public sealed class PeerRun(string admin, string database, string signingKey, st
         request.Headers.Add("Idempotency-Key", $"peer-{Interlocked.Increment(ref _unique)}");
         using var response = await http.SendAsync(request);
         if (!response.IsSuccessStatusCode) throw new HttpRequestException($"{(int)response.StatusCode}");
+    }
+
+    private static async Task CaughtUp(IDocumentStore store)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            await using var connection = store.Storage.Database.CreateConnection();
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(
+                $"select (select coalesce(max(seq_id), 0) from {store.Events()}) <= (select coalesce(min(last_seq_id), 0) from {store.EventProgression()} " +
+                "where name in ('DefendantProfile:All', 'DashboardStats:All'))", connection);
+            if ((bool)(await command.ExecuteScalarAsync())!) return;
+            await Task.Delay(500);
+        }
     }
 
     private async Task<string> CreateDatabase(string suffix)
