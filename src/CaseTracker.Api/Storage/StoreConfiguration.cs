@@ -111,6 +111,8 @@ public static class StoreConfiguration
         opts.Schema.For<PersonalKey>();
 
         opts.Schema.For<IdempotencyRecord>();
+        // What each projection's documents were built by, so that a start rebuilds only what changed.
+        opts.Schema.For<ProjectionFingerprint>();
         opts.Schema.For<ReadRecord>().Index(x => x.User).Index(x => x.CaseId).Index(x => x.DefendantId).Index(x => x.ExhibitId).Index(x => x.At)
             .GinIndexJsonDataMember(x => x.Shown!).GinIndexJsonDataMember(x => x.Sealed!);
 
