@@ -83,6 +83,50 @@ public class starting_without_rebuilding
     }
 
     [Fact]
+    public async Task the_running_version_keeps_answering_while_a_new_version_of_a_projection_is_rebuilt_beside_it()
+    {
+        var database = await PostgresServer.CreateDatabaseAsync();
+        await using var blue = await Start(database);
+        var cases = new List<Guid>();
+        for (var i = 0; i < 12; i++) cases.Add(await RecordACase(blue));
+        await AsyncProjections.CaughtUp(database, TimeSpan.FromMinutes(1));
+        var openCases = (await Stats(blue))["cases"]!["open"]!.GetValue<int>();
+
+        // Commands and reads on blue, from before green starts until after it serves: a deployment's traffic.
+        using var officer = Client(blue, Roles.Officer);
+        using var analyst = Client(blue, Roles.Analyst);
+        var answers = new List<string>();
+        using var stop = new CancellationTokenSource();
+        var traffic = Task.Run(async () =>
+        {
+            for (var turn = 0; !stop.IsCancellationRequested || turn < 3; turn++)
+            {
+                var caseId = cases[turn % cases.Count];
+                var tip = await officer.PostAsJsonAsync($"/api/cases/{caseId}/tips", Commands.Tip());
+                var stats = await analyst.GetAsync("/api/stats");
+                var open = stats.IsSuccessStatusCode ? JsonNode.Parse(await stats.Content.ReadAsStringAsync())!["cases"]!["open"]!.GetValue<int>() : -1;
+                var read = await officer.GetAsync($"/api/cases/{caseId}");
+                lock (answers) answers.Add($"tip {(int)tip.StatusCode / 100}xx, stats {(int)stats.StatusCode} with {open} open, case {(int)read.StatusCode}");
+            }
+        });
+
+        // Green: the dashboard at version 2, rebuilt into a table of its own at start while blue serves.
+        await using (var green = await Start(database, dashboardVersion: 2))
+        {
+            (await Fingerprints(green)).ShouldContain("DashboardStats: 1");
+            await stop.CancelAsync();
+            await traffic;
+
+            answers.ShouldNotBeEmpty();
+            answers.ShouldAllBe(x => x == $"tip 2xx, stats 200 with {openCases} open, case 200");
+            await Eventually.Holds(async () => (await Stats(green)).ToJsonString() == (await Stats(blue)).ToJsonString(),
+                "green's dashboard, rebuilt beside blue's, to reach the same totals");
+            (await Rows(database, "mt_doc_dashboardstats")).ShouldBe(1);
+            (await Rows(database, "mt_doc_dashboardstats_2")).ShouldBe(1);
+        }
+    }
+
+    [Fact]
     public void a_projection_s_code_identity_covers_the_helpers_it_calls_and_nothing_it_does_not_reach()
     {
         var entries = CodeIdentity.Describe(typeof(CaseDetailsEntriesProjection));
