@@ -109,7 +109,7 @@ public sealed class PeerRun(string admin, string database, string signingKey, st
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand(
                 $"select (select coalesce(max(seq_id), 0) from {store.Events()}) <= (select coalesce(min(last_seq_id), 0) from {store.EventProgression()} " +
-                "where name in ('DefendantProfile:All', 'DashboardStats:All'))", connection);
+                "where name in ('DefendantProfile:All', 'DefendantNames:All', 'DashboardStats:All'))", connection);
             if ((bool)(await command.ExecuteScalarAsync())!) return;
             await Task.Delay(500);
         }
