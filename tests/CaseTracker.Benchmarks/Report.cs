@@ -6,13 +6,15 @@ namespace CaseTracker.Benchmarks;
 /// <summary>Prints the table and writes results.json: every figure beside its baseline from the same run.</summary>
 public static class Report
 {
-    public static void Write(string folder, List<Measurement> runs, int top, List<(int Events, Measurement Read)> timeTravel,
+    public static void Write(string folder, List<Measurement> runs, List<Measurement> peers, Peers.PeerRun peerRun, int top, List<(int Events, Measurement Read)> timeTravel,
         long events, double rawReadPerSecond, List<(string Projection, double Seconds)> rebuilds, bool smoke)
     {
+        Measurement Peer(string system, string cases) => peers.Single(x => x.Name == $"{system}, {cases}");
+        double VersusPeer(string system, string cases) => Ratio(Peer(Peers.PeerRun.CaseTracker, cases).PerSecond, Peer(system, cases).PerSecond);
         Measurement Run(string name, int connections) => runs.Single(x => x.Name == name && x.Connections == connections);
         double Ratio(double value, double baseline) => Math.Round(value / baseline, 3);
 
-        var rows = runs.Select(run =>
+        var rows = runs.Concat(peers).Select(run =>
         {
             var (baseline, ratio) = run.Name switch
             {
@@ -24,6 +26,8 @@ public static class Report
                     ("p50 at 10 events", Ratio(run.P(50), timeTravel[0].Read.P(50))),
                 _ when run.Name.StartsWith("REST command on a case of", StringComparison.Ordinal) =>
                     ("p50 of REST, many cases at 1", Ratio(run.P(50), Run("REST, many cases", 1).P(50))),
+                _ when run.Name.StartsWith(Peers.PeerRun.Idiomatic, StringComparison.Ordinal) || run.Name.StartsWith(Peers.PeerRun.HandWritten, StringComparison.Ordinal) =>
+                    ("CaseTracker ops/s ÷ this", VersusPeer(run.Name.Split(", ")[0], run.Name.Split(", ", 2)[1])),
                 _ => ("", double.NaN)
             };
             return new
@@ -49,6 +53,11 @@ public static class Report
             ["REST p99 / hand-written p99 at half peak (<= 4)"] = Target(Ratio(Run("REST at half peak", top).P(99), Run("hand-written transaction at half peak", top).P(99)), 4, atLeast: false),
             ["slowest rebuild / raw sequential read (>= 0.25)"] = Target(rebuildRows.Min(x => x.RatioToRawRead), 0.25, atLeast: true),
             ["time travel, longest stream / 10 events (<= 3)"] = Target(Ratio(timeTravel[^1].Read.P(50), timeTravel[0].Read.P(50)), 3, atLeast: false),
+            [$"REST / idiomatic peer at {top} connections, {peerRun.Fresh} (>= 1.0)"] = Target(VersusPeer(Peers.PeerRun.Idiomatic, peerRun.Fresh), 1.0, atLeast: true),
+            [$"REST / idiomatic peer at {top} connections, {peerRun.Long} (>= 2.0)"] = Target(VersusPeer(Peers.PeerRun.Idiomatic, peerRun.Long), 2.0, atLeast: true),
+            [$"REST / hand-written peer at {top} connections, {peerRun.Fresh} (>= 0.5)"] = Target(VersusPeer(Peers.PeerRun.HandWritten, peerRun.Fresh), 0.5, atLeast: true),
+            [$"non-2xx CaseTracker answers beside the peers (0)"] =
+                Target(Peer(Peers.PeerRun.CaseTracker, peerRun.Fresh).Errors + Peer(Peers.PeerRun.CaseTracker, peerRun.Long).Errors, 0, atLeast: false),
         };
 
         Console.WriteLine($"{"run",-44} {"conn",4} {"ops/s",9} {"p50",7} {"p95",7} {"p99",7} {"p99.9",7} {"err",4}  cpu api/pg/gen  ratio (baseline)");

@@ -14,9 +14,10 @@ public static class Baselines
 {
     private const string Event = """{"fromAgency":"US Department of Homeland Security","receivedAt":"2017-05-15T09:00:00-04:00","summary":"Online vendor 'Diana' shipping fentanyl to the US","subjectAlias":"Diana","channel":null,"tipId":"5f2c8c1e-8a50-4f9a-9d7e-0c1f4d1b2a33"}""";
     private const string Headers = """{"role":"officer","agency":"Xingtai PSB","idempotencyKey":"k"}""";
-    private static NpgsqlDataSource? _source;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, NpgsqlDataSource> Sources = new();
 
-    private static NpgsqlDataSource Source(string connectionString) => _source ??= NpgsqlDataSource.Create(connectionString);
+    /// <summary>One pool per database: the baselines' own, and the hand-written peer's.</summary>
+    private static NpgsqlDataSource Source(string connectionString) => Sources.GetOrAdd(connectionString, NpgsqlDataSource.Create);
 
     public static async Task CreateTables(string connectionString)
     {
@@ -40,8 +41,11 @@ public static class Baselines
         await command.ExecuteNonQueryAsync();
     }
 
-    /// <summary>A command's work by hand: lock the stream, insert the event, bump the version, update the read model, record the key.</summary>
-    public static async Task HandWritten(string connectionString, Guid stream, string key)
+    /// <summary>
+    /// A command's work by hand: lock the stream, insert the event, bump the version, update the read
+    /// model, record the key. Answers the stream's new version.
+    /// </summary>
+    public static async Task<long> HandWritten(string connectionString, Guid stream, string key, string eventJson = Event)
     {
         await using var connection = await Source(connectionString).OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
@@ -53,12 +57,27 @@ public static class Baselines
         }
 
         await Execute(connection, transaction, "insert into hw_events (stream, version, type, data, headers) values ($1, $2, 'tip_received', $3::jsonb, $4::jsonb)",
-            stream, version + 1, Event, Headers);
+            stream, version + 1, eventJson, Headers);
         await Execute(connection, transaction, "update hw_streams set version = $2 where id = $1", stream, version + 1);
         await Execute(connection, transaction,
             "insert into hw_readmodel (id, data) values ($1, $2::jsonb) on conflict (id) do update set data = excluded.data",
-            stream, $$"""{"caseId":"{{stream}}","version":{{version + 1}},"title":"Xingtai fentanyl network","status":"open","tips":[{{Event}}]}""");
+            stream, $$"""{"caseId":"{{stream}}","version":{{version + 1}},"title":"Xingtai fentanyl network","status":"open","tips":[{{eventJson}}]}""");
         await Execute(connection, transaction, "insert into hw_idempotency (key, stream, version) values ($1, $2, $3)", key, stream, version + 1);
+        await transaction.CommitAsync();
+        return version + 1;
+    }
+
+    /// <summary>A stream of <paramref name="length"/> tips, as many commands would have left it.</summary>
+    public static async Task StreamWithTips(string connectionString, Guid stream, int length)
+    {
+        await using var connection = await Source(connectionString).OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await Execute(connection, transaction, "insert into hw_streams (id, version) values ($1, $2)", stream, (long)length);
+        await Execute(connection, transaction,
+            "insert into hw_events (stream, version, type, data, headers) select $1, v, 'tip_received', $2::jsonb, $3::jsonb from generate_series(1, $4) v",
+            stream, Event, Headers, (long)length);
+        await Execute(connection, transaction, "insert into hw_readmodel (id, data) values ($1, $2::jsonb)",
+            stream, $$"""{"caseId":"{{stream}}","version":{{length}},"title":"Xingtai fentanyl network","status":"open","tips":[{{Event}}]}""");
         await transaction.CommitAsync();
     }
 
@@ -180,7 +199,7 @@ public static class StorePath
     }
 }
 
-/// <summary>The API as its own process on loopback, as it runs in production.</summary>
+/// <summary>The API (or a peer) as its own process on loopback, as it runs in production.</summary>
 public sealed class ApiProcess
 {
     private readonly Process _process;
@@ -194,15 +213,14 @@ public sealed class ApiProcess
     public Uri Address { get; }
     public int? Id => _process.HasExited ? null : _process.Id;
 
-    public static async Task<ApiProcess> Start(string connectionString, string signingKey, string auditKey, string privacyKey)
+    /// <summary>From the process's start until it first answered ready.</summary>
+    public TimeSpan StartedIn { get; private set; }
+
+    public static Task<ApiProcess> Start(string connectionString, string signingKey, string auditKey, string privacyKey)
     {
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
-
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "CaseTracker.Api.dll"), "--urls", address.ToString().TrimEnd('/')])
+        return Launch(new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "CaseTracker.Api.dll"), "--urls", address.ToString().TrimEnd('/')])
         {
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
             Environment =
             {
                 ["ASPNETCORE_ENVIRONMENT"] = "Benchmark",
@@ -214,15 +232,40 @@ public sealed class ApiProcess
                 // Request logs at Information cost more than some commands; production runs at Warning too.
                 ["Logging__LogLevel__Default"] = "Warning",
             }
-        };
+        }, address, "/health/ready");
+    }
+
+    /// <summary>A peer service (Peers/), served by this program started again with <c>peer KIND</c>.</summary>
+    public static Task<ApiProcess> StartPeer(string kind, string connectionString, string signingKey)
+    {
+        var address = new Uri($"http://127.0.0.1:{FreePort()}");
+        return Launch(new ProcessStartInfo("dotnet",
+            [Path.Combine(AppContext.BaseDirectory, "CaseTracker.Benchmarks.dll"), "peer", kind, "--urls", address.ToString().TrimEnd('/'), "--connection", connectionString])
+        {
+            Environment = { ["ASPNETCORE_ENVIRONMENT"] = "Benchmark", ["Auth__SigningKey"] = signingKey },
+        }, address, "/health");
+    }
+
+    private static async Task<ApiProcess> Launch(ProcessStartInfo start, Uri address, string readyPath)
+    {
+        start.WorkingDirectory = AppContext.BaseDirectory;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        var clock = Stopwatch.StartNew();
         var process = Process.Start(start)!;
         var api = new ApiProcess(process, address);
         // A benchmark that fails must not leave the API running: an unhandled exception ends this
         // process without running anything after it.
         AppDomain.CurrentDomain.UnhandledException += (_, _) => api.Kill();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => api.Kill();
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (sender, line) =>
+        {
+            if (line.Data is null) return;
+            errors.Enqueue(line.Data);
+            if (errors.Count > 40) errors.TryDequeue(out var _);
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
@@ -232,17 +275,22 @@ public sealed class ApiProcess
         {
             try
             {
-                if ((await client.GetAsync("/health/ready")).IsSuccessStatusCode) return api;
+                if ((await client.GetAsync(readyPath)).IsSuccessStatusCode)
+                {
+                    api.StartedIn = clock.Elapsed;
+                    return api;
+                }
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
             }
 
-            await Task.Delay(200);
+            await Task.Delay(50);
         }
 
         api.Kill();
-        throw new TimeoutException(process.HasExited ? $"The API exited with {process.ExitCode} while starting." : "The API did not start.");
+        throw new TimeoutException((process.HasExited ? $"{start.ArgumentList[0]} exited with {process.ExitCode} while starting." : $"{start.ArgumentList[0]} did not start.")
+                                   + Environment.NewLine + string.Join(Environment.NewLine, errors));
     }
 
     /// <summary>
@@ -279,8 +327,25 @@ public sealed class ApiProcess
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>
+    /// Stops the process as an orchestrator would (SIGTERM), so that it leaves the cluster: a killed
+    /// node keeps its asynchronous projections until Wolverine declares it stale (20 s), and a node
+    /// started on the same database meanwhile runs none of them.
+    /// </summary>
+    public void Stop()
+    {
+        if (_process.HasExited) return;
+        if (Signal(_process.Id, 15) == 0 && _process.WaitForExit(TimeSpan.FromSeconds(60))) return;
+        Kill();
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Signal(int pid, int signal);
+
     public void Kill()
     {
-        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(TimeSpan.FromSeconds(30));
     }
 }

@@ -30,21 +30,30 @@ public sealed class EventSeal(AuditKey key, TimeProvider clock) : DocumentSessio
         }
     }
 
-    private string Seal(IDocumentSession session, Guid streamId, IEvent e, string previous)
+    private string Seal(IDocumentSession session, Guid streamId, IEvent e, string previous) =>
+        // The recording time is taken here rather than by PostgreSQL, so that the hash can cover it
+        // (Marten stores the event's own timestamp in its default append mode; docs/audit.md).
+        Seal(e, streamId, previous, clock.GetUtcNow(), session.DocumentStore.Options.Serializer(), key);
+
+    /// <summary>
+    /// Seals one event after <paramref name="previous"/>, the hash of its predecessor in the stream
+    /// (<see cref="HashChain.Genesis"/> for the first): sets its recording time, then chains, hashes
+    /// and signs it, and returns its hash. The one rule for what a sealed event carries, used by this
+    /// listener and by whatever stores events without a session (a bulk load must seal the same way,
+    /// or <c>audit verify</c> would refuse what it loaded).
+    /// </summary>
+    public static string Seal(IEvent e, Guid streamId, string previous, DateTimeOffset recordedAt, ISerializer serializer, AuditKey key)
     {
         var fact = e.Data as IFact
                    ?? throw new InvalidOperationException($"{e.EventType.Name} has no business time and cannot be chained.");
         var actor = new Actor(e.UserName ?? Actor.SystemUser, e.GetHeader(EventHeaders.Role)?.ToString(), e.GetHeader(EventHeaders.Agency)?.ToString());
 
-        // The recording time is taken here rather than by PostgreSQL, so that the hash can cover it
-        // (Marten stores the event's own timestamp in its default append mode; docs/audit.md).
-        e.Timestamp = HashChain.StorablePrecision(clock.GetUtcNow());
+        e.Timestamp = HashChain.StorablePrecision(recordedAt);
         e.SetHeader(EventHeaders.Seal, EventHeaders.CurrentSeal);
         var recording = new Recording(
             streamId, e.Id, e.DotNetTypeName, e.Timestamp, e.CorrelationId, e.CausationId,
             Recording.Covered(JsonSerializer.SerializeToNode(e.Headers)!.AsObject()));
-        var canonical = HashChain.Canonical(
-            e.EventTypeName, session.DocumentStore.Options.Serializer().ToJson(e.Data), fact.OccurredAt, actor, e.Version, recording);
+        var canonical = HashChain.Canonical(e.EventTypeName, serializer.ToJson(e.Data), fact.OccurredAt, actor, e.Version, recording);
         var hash = HashChain.Next(previous, canonical);
 
         e.SetHeader(EventHeaders.PreviousHash, previous);

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Text.Json.Serialization;
 using CaseTracker.Api.Audit;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
@@ -10,8 +11,6 @@ using JasperFx.Events;
 using JasperFx.Events.Grouping;
 using Marten;
 using Marten.Events.Projections;
-using Marten.Linq.MatchesSql;
-using Marten.Pagination;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
@@ -34,8 +33,12 @@ public class DefendantProfile
     public List<CaseSentenceOf> Sentences { get; set; } = [];
     public string Status { get; set; } = DefendantStatus.Identified;
 
-    /// <summary>Names and aliases, lower-cased, for the n-gram index behind <c>?name=</c>.</summary>
+    /// <summary>Names and aliases, lower-cased, as name search reads them.</summary>
     public string SearchText { get; set; } = "";
+
+    /// <summary>A column of its own, not in the document: which people a reader's hidden cases name, through an index.</summary>
+    [JsonIgnore]
+    public Guid[] CaseIds => [.. Cases.Select(x => x.CaseId).Distinct()];
 
     /// <summary>
     /// Names and aliases folded for comparing people (<see cref="NameKeys.Fold"/>), for the trigram
@@ -290,7 +293,11 @@ public static class DefendantEndpoints
     }
 
     /// <summary>Searches people by name or alias.</summary>
-    /// <remarks>Names and aliases containing <paramref name="name"/>, case-insensitively, through an n-gram index.</remarks>
+    /// <remarks>
+    /// People whose names and aliases hold every word of <paramref name="name"/>, case-insensitively
+    /// and anywhere in a name, counting only what cases this reader may see recorded; everyone this
+    /// reader may find when there is no name. Ordered by name, then id; <c>total</c> counts every match.
+    /// </remarks>
     [WolverineGet("/api/defendants", OperationId = "SearchDefendants")]
     [Authorize(Policy = Policies.ReadCases)]
     [ProducesResponseType<DefendantPage>(StatusCodes.Status200OK)]
@@ -305,39 +312,17 @@ public static class DefendantEndpoints
         if (!string.IsNullOrWhiteSpace(name) && await Disclosure.NamesExpungedAsync(session, keys, name, ct)) ReadAudit.Withhold(http, name, Withheld.Expunged);
 
         var paging = Paging.Of(page, pageSize);
-        IQueryable<DefendantProfile> query = session.Query<DefendantProfile>();
-        if (!CaseAccess.SeesEverything(http.User)) query = query.Where(x => x.MatchesSql(Disclosure.NotSealed(session.DocumentStore)));
-        if (!string.IsNullOrWhiteSpace(name))
-        {
-            var term = name.Trim().ToLowerInvariant();
-            // A merged person is found as their survivor, by the merged person's names too (docs/merges.md).
-            var survivors = await PersonMerges.SurvivorsAmongAsync(session, session.Query<DefendantProfile>().Where(x => x.SearchText.NgramSearch(term)), http.User, ct);
-            query = survivors.Length == 0
-                ? query.Where(x => x.SearchText.NgramSearch(term))
-                : query.Where(x => x.SearchText.NgramSearch(term) || x.DefendantId.IsOneOf(survivors));
-        }
-
-        query = query.Where(x => x.MatchesSql(PersonMerges.NotMerged(session.DocumentStore)));
-
-        query = query.OrderBy(x => x.SearchText).ThenBy(x => x.DefendantId);
         var hidden = await CaseVisibility.HiddenFrom(session, http.User, ct);
-        if (hidden.Count == 0)
-        {
-            var found = await query.ToPagedListAsync(paging.Page, paging.Size, ct);
-            return Results.Json(new DefendantPage(paging.Page, paging.Size, found.TotalItemCount,
-                await Shown(session, http, await PersonMerges.CompleteAsync(session, [.. found], http.User, hidden, ct), ct)));
-        }
+        var found = await DefendantSearch.FindAsync(session, name, hidden, CaseAccess.SeesEverything(http.User), paging, ct);
 
-        // What only restricted cases say about a person must not be findable by a reader who may not
-        // see them, so the matches are filtered again on what remains visible, then paged.
-        var words = (name ?? "").ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var visible = (await PersonMerges.CompleteAsync(session, [.. await query.Take(MaxFilteredMatches).ToListAsync(ct)], http.User, hidden, ct))
+        // Each person on the page as this reader may see them, with the people merged into them (one
+        // whose last identification was retracted between the two reads is left out).
+        var profiles = (await session.LoadManyAsync<DefendantProfile>(ct, found.People)).ToDictionary(x => x.DefendantId);
+        var shown = (await PersonMerges.CompleteAsync(session, [.. found.People.Select(profiles.GetValueOrDefault).OfType<DefendantProfile>()], http.User, hidden, ct))
             .Select(x => x.Without(hidden))
             .OfType<DefendantProfile>()
-            .Where(x => words.All(word => x.SearchText.Contains(word, StringComparison.Ordinal)))
             .ToList();
-        var shown = visible.Skip(paging.Skip).Take(paging.Size).ToList();
-        return Results.Json(new DefendantPage(paging.Page, paging.Size, visible.Count, await Shown(session, http, shown, ct)));
+        return Results.Json(new DefendantPage(paging.Page, paging.Size, found.Total, await Shown(session, http, shown, ct)));
     }
 
     /// <summary>A page of people as this reader may see them, on record in the read log.</summary>
@@ -349,8 +334,6 @@ public static class DefendantEndpoints
         foreach (var person in people.Where(x => disclosure.Placeholder(x.DefendantId) == Withheld.Expunged)) person.Expunge();
         return [.. people.Select(Summary)];
     }
-
-    private const int MaxFilteredMatches = 2000;
 
     private static DefendantSummary Summary(DefendantProfile x) => new(x.DefendantId, x.Names, x.Aliases, x.Status, x.Cases.Count);
 }

@@ -90,8 +90,7 @@ public static class PersonMerges
             opts.Projections.Add(new MergedPeopleProjection(), ProjectionLifecycle.Inline);
             opts.Schema.For<MergedPerson>().Duplicate(x => x.SurvivorId);
 
-            // pg_trgm is a trusted extension (PostgreSQL 13+): the database's owner may create it.
-            opts.Storage.ExtendedSchemaObjects.Add(new Extension("pg_trgm"));
+            // pg_trgm comes with the name search's index (Storage/StoreConfiguration.cs).
             opts.Schema.For<DefendantProfile>().Index(x => x.MatchText, index =>
             {
                 index.Name = "mt_doc_defendantprofile_idx_match_text_trgm";
@@ -222,18 +221,29 @@ public static class PersonMerges
         return [.. found.Select(x => complete.GetValueOrDefault(x.DefendantId) ?? x)];
     }
 
-    /// <summary>The survivors of merged people among <paramref name="matches"/>: a merged person's names find their survivor.</summary>
-    public static async Task<Guid[]> SurvivorsAmongAsync(IQuerySession session, IQueryable<DefendantProfile> matches, ClaimsPrincipal reader, CancellationToken ct)
+    /// <summary>
+    /// Survivors with every one of <paramref name="patterns"/> (LIKE patterns) somewhere in their
+    /// names and those of the people merged into them, as the cases the reader may see record them
+    /// (<see cref="DefendantNames"/>), sealed people's names left out for readers who may not find
+    /// them. Read apart from the search, so that the search's own conditions keep their indexes.
+    /// </summary>
+    public static async Task<Guid[]> SurvivorsNamedAsync(
+        IQuerySession session, IReadOnlyList<string> patterns, Guid[] hiddenCases, bool findsSealed, CancellationToken ct)
     {
+        if (patterns.Count == 0) return [];
         var store = session.DocumentStore;
-        matches = matches.Where(x => x.MatchesSql($"exists (select 1 from {Table(store)} m where m.id = d.id)"));
-        if (!CaseAccess.SeesEverything(reader)) matches = matches.Where(x => x.MatchesSql(Disclosure.NotSealed(store)));
-        var ids = (await matches.Select(x => x.DefendantId).ToListAsync(ct)).ToArray();
-        if (ids.Length == 0) return [];
-        return [.. (await session.Query<MergedPerson>().Where(x => x.Id.IsOneOf(ids)).Select(x => x.SurvivorId).ToListAsync(ct)).Distinct()];
+        var names = store.Options.FindOrResolveDocumentType(typeof(DefendantNames)).TableName.QualifiedName;
+        var sealedNames = findsSealed ? "" : " and " + Disclosure.NotSealed(store, "n.defendant_id");
+        var sql = $"""
+            select s.survivor_id from (select distinct survivor_id from {Table(store)}) s
+            where (select count(distinct w.pattern) from {names} n join unnest(?::text[]) w(pattern) on n.text like w.pattern
+                   where (n.defendant_id = s.survivor_id or n.defendant_id in (select m.id from {Table(store)} m where m.survivor_id = s.survivor_id))
+                     and n.case_id <> all(?){sealedNames}) = ?
+            """;
+        return [.. await session.QueryAsync<Guid>(sql, ct, patterns.ToArray(), hiddenCases, patterns.Count)];
     }
 
-    /// <summary>SQL true for profiles of people not merged into anyone: how lists and counts show each person once.</summary>
+    /// <summary>SQL true for profiles (<c>d</c>) of people not merged into anyone: how lists and counts show each person once.</summary>
     public static string NotMerged(IDocumentStore store) => $"not exists (select 1 from {Table(store)} m where m.id = d.id)";
 
     public static string Table(IDocumentStore store) => store.Options.FindOrResolveDocumentType(typeof(MergedPerson)).TableName.QualifiedName;

@@ -121,7 +121,7 @@ public static class PossibleDuplicatesEndpoint
         var store = session.DocumentStore;
         var profiles = store.Options.FindOrResolveDocumentType(typeof(DefendantProfile)).TableName.QualifiedName;
         var orders = store.Options.FindOrResolveDocumentType(typeof(SubjectOrder)).TableName.QualifiedName;
-        var sealedFilter = seesSealed ? "" : $"and {Disclosure.NotSealed(store)}";
+        var sealedFilter = seesSealed ? "" : $"and {Disclosure.NotSealed(store, "d.id")}";
         var sql = $"""
             select json_build_object('person', person, 'candidateName', candidate_name, 'targetName', target_name, 'similarity', similarity) from (
               select distinct on (person) person, candidate_name, target_name, similarity from (

@@ -9,8 +9,8 @@ namespace CaseTracker.Api.Privacy;
 
 /// <summary>
 /// Every place CaseTracker keeps personal fields in the clear, and how an expungement rewrites it:
-/// the case read model's identification and tip rows, the person's profile (and with it the search
-/// index, which is built from the profile), and searches for the person's names in the read log.
+/// the case read model's identification and tip rows, the person's profile, the rows name search
+/// reads (<see cref="DefendantNames"/>), and searches for the person's names in the read log.
 /// Events keep only ciphertext and idempotency records only hashes, so the keys are all they need.
 /// A new read model that copies a personal field must be added here, and to the dump test.
 /// </summary>
@@ -44,6 +44,12 @@ public static class ClearCopies
         {
             profile.Expunge();
             session.Store(profile);
+        }
+
+        foreach (var row in await session.Query<DefendantNames>().Where(x => x.DefendantId == order.DefendantId).ToListAsync(ct))
+        {
+            row.Text = "";
+            session.Store(row);
         }
 
         await ScrubReadLogAsync(session, names, ct);

@@ -112,8 +112,8 @@ public sealed class Disclosure
         return await session.Query<SubjectOrder>().AnyAsync(x => x.Subject == subject && x.Kind == OrderKinds.Expunged, ct);
     }
 
-    /// <summary>SQL true for profiles nobody sealed: how searches skip sealed people for readers who may not find them.</summary>
-    public static string NotSealed(IDocumentStore store) =>
+    /// <summary>SQL true for people nobody sealed (the person's id in <paramref name="person"/>): how searches skip sealed people for readers who may not find them.</summary>
+    public static string NotSealed(IDocumentStore store, string person) =>
         $"not exists (select 1 from {store.Options.FindOrResolveDocumentType(typeof(SubjectOrder)).TableName.QualifiedName} o " +
-        $"where o.subject = d.id and o.kind = '{OrderKinds.Sealed}')";
+        $"where o.subject = {person} and o.kind = '{OrderKinds.Sealed}')";
 }

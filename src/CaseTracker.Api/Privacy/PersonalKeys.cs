@@ -197,9 +197,17 @@ public sealed class PersonalKeys(MasterKey master)
                 keys[subject] = key;
             }
 
-            value.Encrypted(subject, Aead.Encrypt(key, subject, Encoding.UTF8.GetBytes(value.Text)));
+            Encrypt(value, subject, key);
         }
     }
+
+    /// <summary>
+    /// Encrypts a field with a data key the caller holds: for a bulk load, which appends without
+    /// the session (and so without <see cref="PersonalDataEncryption"/>) and stores its keys itself,
+    /// wrapped by <see cref="Master"/>.
+    /// </summary>
+    public static void Encrypt(Personal value, Guid subject, byte[] dataKey) =>
+        value.Encrypted(subject, Aead.Encrypt(dataKey, subject, Encoding.UTF8.GetBytes(value.Text)));
 
     /// <summary>The key rows of these subjects, locked FOR SHARE or FOR UPDATE until the session's transaction ends.</summary>
     internal static async Task<Dictionary<Guid, PersonalKey>> LockedAsync(IDocumentSession session, Guid[] subjects, string strength, CancellationToken ct)

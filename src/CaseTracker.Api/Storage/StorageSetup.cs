@@ -33,6 +33,8 @@ public static class StorageSetup
             .ApplyAllDatabaseChangesOnStartup()
             // Wolverine runs each asynchronous projection on exactly one node and moves it when a node dies.
             .IntegrateWithWolverine(wolverine => wolverine.UseWolverineManagedEventSubscriptionDistribution = true);
+        // Before any hosted service starts (the daemon, Kestrel): a changed projection is rebuilt here, once.
+        services.AddHostedService<ProjectionFingerprints>();
 
         return services;
     }

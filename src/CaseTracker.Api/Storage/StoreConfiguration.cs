@@ -11,6 +11,8 @@ using JasperFx.Events.Projections;
 using Marten;
 using Marten.Schema;
 using Weasel.Core;
+using Weasel.Postgresql;
+using Weasel.Postgresql.Tables;
 
 namespace CaseTracker.Api.Storage;
 
@@ -93,7 +95,19 @@ public static class StoreConfiguration
         // Asynchronous: they span streams. The daemon runs each on exactly one node (Wolverine places
         // it) and they trail the commit by the daemon's polling interval; see docs/projections.md.
         opts.Projections.Add(new DefendantProfileProjection(keys), ProjectionLifecycle.Async);
-        opts.Schema.For<DefendantProfile>().NgramIndex(x => x.SearchText);
+        // Name search (docs/defendant-search.md): a trigram index on the profile's names for "every
+        // word somewhere in a name", an index on its cases for the people a reader's hidden cases
+        // name, and a row per person and case to decide those few people on what the reader may see.
+        opts.Storage.ExtendedSchemaObjects.Add(new Extension("pg_trgm"));
+        opts.Schema.For<DefendantProfile>()
+            .Duplicate(x => x.SearchText, configure: index =>
+            {
+                index.Method = IndexMethod.gin;
+                index.Mask = "? gin_trgm_ops";
+            })
+            .Duplicate(x => x.CaseIds, pgType: "uuid[]", configure: index => index.Method = IndexMethod.gin);
+        opts.Projections.Add(new DefendantNamesProjection(keys), ProjectionLifecycle.Async);
+        opts.Schema.For<DefendantNames>().Duplicate(x => x.DefendantId);
         opts.Projections.Add<DashboardStatsProjection>(ProjectionLifecycle.Async);
         // What followers of a case or person are told: a row per event and target, read by target
         // after a sequence. The webhook dispatch and the broker feed are Wolverine subscriptions,
@@ -111,6 +125,8 @@ public static class StoreConfiguration
         opts.Schema.For<PersonalKey>();
 
         opts.Schema.For<IdempotencyRecord>();
+        // What each projection's documents were built by, so that a start rebuilds only what changed.
+        opts.Schema.For<ProjectionFingerprint>();
         opts.Schema.For<ReadRecord>().Index(x => x.User).Index(x => x.CaseId).Index(x => x.DefendantId).Index(x => x.ExhibitId).Index(x => x.At)
             .GinIndexJsonDataMember(x => x.Shown!).GinIndexJsonDataMember(x => x.Sealed!);
 

@@ -163,11 +163,22 @@ public class webhooks(NotificationsFixture fixture) : IntegrationContext(fixture
     public async Task an_event_naming_a_person_sealed_before_delivery_is_not_delivered_to_an_officer()
     {
         var caseId = await OpenCase();
-        var (_, url) = await Hook(SubscriptionKind.Case, caseId);
+        await using var session = Fixture.Store.LightweightSession();
+        var before = await session.Database.FetchHighestEventSequenceNumber();
         var person = await IdentifyDefendant(caseId);
         await Post($"/api/defendants/{person}/sealing", Commands.Sealing(), 200, Roles.Admin);
         await Accepted($"/api/cases/{caseId}/arrests", Commands.Arrest(person));
         await Accepted($"/api/cases/{caseId}/seizures", Commands.Seizure());
+
+        // Subscribed from before the identification but stored after the seal, so that every
+        // delivery is decided after the seal, however fast the dispatch runs.
+        var url = Receiver.NewUrl();
+        session.Insert(new Subscription
+        {
+            Id = Guid.CreateVersion7(), User = "sealed-watcher", Role = Roles.Officer, Agency = Lead, Kind = SubscriptionKind.Case,
+            TargetId = caseId, WebhookUrl = url, Secret = Secret, CreatedAt = DateTimeOffset.UtcNow, StartsAfter = before,
+        });
+        await session.SaveChangesAsync();
 
         await Delivered(url, 1);
         await ProjectionsCaughtUp();

@@ -154,10 +154,11 @@ public class expunging_a_record(ExpungementFixture fixture) : IntegrationContext
         await ProjectionsCaughtUp();
         var live = await Documents();
 
-        await Execute($"delete from {StoreConfiguration.Schema}.mt_doc_defendantprofile; delete from {StoreConfiguration.Schema}.mt_doc_casedetailsentry; " +
+        await Execute($"delete from {StoreConfiguration.Schema}.mt_doc_defendantprofile; delete from {StoreConfiguration.Schema}.mt_doc_defendantnames; " +
+                      $"delete from {StoreConfiguration.Schema}.mt_doc_casedetailsentry; " +
                       $"delete from {StoreConfiguration.Schema}.mt_doc_subjectorder; delete from {StoreConfiguration.Schema}.mt_doc_personrecord;");
         using var daemon = await Fixture.Store.BuildProjectionDaemonAsync();
-        foreach (var projection in new[] { typeof(CaseDetailsEntriesProjection), typeof(DefendantProfileProjection), typeof(SubjectOrdersProjection), typeof(PersonRecordProjection) })
+        foreach (var projection in new[] { typeof(CaseDetailsEntriesProjection), typeof(DefendantProfileProjection), typeof(DefendantNamesProjection), typeof(SubjectOrdersProjection), typeof(PersonRecordProjection) })
         {
             await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(3), CancellationToken.None);
         }
@@ -199,7 +200,7 @@ public class expunging_a_record(ExpungementFixture fixture) : IntegrationContext
         defendant.Aliases.ShouldBe([Withheld.Expunged], why);
     }
 
-    private static readonly string[] Tables = ["mt_doc_casedetailsentry", "mt_doc_defendantprofile", "mt_doc_subjectorder", "mt_doc_personrecord"];
+    private static readonly string[] Tables = ["mt_doc_casedetailsentry", "mt_doc_defendantprofile", "mt_doc_defendantnames", "mt_doc_subjectorder", "mt_doc_personrecord"];
 
     private async Task<Dictionary<string, List<string>>> Documents()
     {

@@ -29,7 +29,7 @@ public class rebuilding_projections(AppFixture fixture)
 {
     private static readonly string[] Tables =
     [
-        "mt_doc_caseheader", "mt_doc_casedetailsentry", "mt_doc_defendantprofile", "mt_doc_dashboardstats", "mt_doc_case", "mt_doc_caseentry",
+        "mt_doc_caseheader", "mt_doc_casedetailsentry", "mt_doc_defendantprofile", "mt_doc_defendantnames", "mt_doc_dashboardstats", "mt_doc_case", "mt_doc_caseentry",
         "mt_doc_exhibit", "mt_doc_exhibitdetails", "mt_doc_feedentry", "mt_doc_personrecord", "mt_doc_subjectorder",
         "mt_doc_mergedperson",
     ];
@@ -101,6 +101,7 @@ public class rebuilding_projections(AppFixture fixture)
 
         // Damage every read model, so that only a real rebuild from the events can pass.
         await Execute($"delete from {StoreConfiguration.Schema}.mt_doc_defendantprofile; " +
+                      $"update {StoreConfiguration.Schema}.mt_doc_defendantnames set data = jsonb_set(data, '{{text}}', '\"damaged\"'); " +
                       $"update {StoreConfiguration.Schema}.mt_doc_dashboardstats set data = '{{}}'; " +
                       $"update {StoreConfiguration.Schema}.mt_doc_caseheader set data = jsonb_set(data, '{{title}}', '\"damaged\"'); " +
                       $"delete from {StoreConfiguration.Schema}.mt_doc_casedetailsentry where (data ->> 'version')::bigint % 3 = 0; " +
@@ -120,6 +121,7 @@ public class rebuilding_projections(AppFixture fixture)
         foreach (var projection in new[]
                  {
                      typeof(CaseHeaderProjection), typeof(CaseDetailsEntriesProjection), typeof(CaseEntriesProjection), typeof(DefendantProfileProjection),
+                     typeof(DefendantNamesProjection),
                      typeof(DashboardStatsProjection), typeof(ExhibitProjection), typeof(ExhibitDetailsProjection), typeof(NotificationFeedProjection),
                      typeof(PersonRecordProjection), typeof(SubjectOrdersProjection), typeof(MergedPeopleProjection),
                  })

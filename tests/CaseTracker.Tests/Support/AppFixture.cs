@@ -47,6 +47,7 @@ public class AppFixture : IAsyncLifetime
             {
                 services.RunWolverineInSoloMode();
                 if (!ExternalTransports) services.DisableAllExternalWolverineTransports();
+                ConfigureServices(services);
             });
         });
     }
@@ -56,6 +57,11 @@ public class AppFixture : IAsyncLifetime
 
     /// <summary>Whether Wolverine connects to the message brokers the settings name (a test's own RabbitMQ).</summary>
     protected virtual bool ExternalTransports => false;
+
+    /// <summary>Services changed for this host only, after the application's own.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
 
     /// <summary>Configuration for this host; tests share one budget per user, so it is generous.</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>
