@@ -61,7 +61,7 @@ public sealed record MergeParties(IReadOnlySet<Guid> Seen, IReadOnlySet<Guid> Ex
     /// <summary>What a reader who may not see a person is told: word for word what an unknown id answers.</summary>
     public static ProblemDetails Unknown(Guid defendantId) => Problems.NotFound($"No defendant {defendantId} has been identified in any case.");
 
-    public static ProblemDetails Conflict(string detail) => Problems.Conflict(detail, "people as recorded");
+    public static ProblemDetails Conflict(string detail) => Problems.Conflict(detail, "people");
 }
 
 public static class MergeDefendantsEndpoint

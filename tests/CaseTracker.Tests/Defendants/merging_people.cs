@@ -213,7 +213,9 @@ public class merging_people(AppFixture fixture) : IntegrationContext(fixture)
         await Refused(url, Merge(merged), 412, survivor, more: x => x.WithRequestHeader("If-Match", "\"3\""));
 
         var merge = await Merged(survivor, merged);
-        await Refused(url, Merge(merged), 409, survivor);
+        var already = await Refused(url, Merge(merged), 409, survivor);
+        already["title"]!.GetValue<string>().ShouldBe("Conflict with the people as recorded");
+        already["detail"]!.GetValue<string>().ShouldBe($"Defendant {merged} is already merged into {survivor}; reverse that merge first.");
         await Refused($"/api/defendants/{third}/merges", Merge(merged), 409, third);
         await Refused($"/api/defendants/{merged}/merges", Merge(third), 409, merged);
         await Refused($"/api/defendants/{third}/merges", Merge(survivor), 409, third);
