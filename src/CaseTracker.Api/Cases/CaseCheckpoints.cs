@@ -10,10 +10,9 @@ namespace CaseTracker.Api.Cases;
 /// <summary>
 /// The case folded through one version of its stream, kept so that time travel folds from here
 /// rather than from the first event (docs/time-travel.md). A cache: deleting every checkpoint changes
-/// no answer, only its cost. It holds no personal field in the clear: each identification's and
-/// tip's fields stay in the checkpoint as the event stored them, ciphertext under the subject's key,
-/// and are revealed on every read; an expungement destroys the key, and with it what the checkpoint
-/// could say about the person.
+/// no answer, only its cost. Like the case's stored rows it holds people's names and tips' aliases
+/// as the fold revealed them, so it names its <see cref="Subjects"/>, and an expungement deletes every
+/// checkpoint naming one of the order's (<see cref="Privacy.ClearCopies"/>).
 /// </summary>
 public sealed class CaseCheckpoint
 {
@@ -33,14 +32,19 @@ public sealed class CaseCheckpoint
     /// <summary>The latest <see cref="TimeTravel.HappenedBy"/> among those events: an <c>asOf</c> bound at or after it includes them all.</summary>
     public DateTimeOffset HappenedThrough { get; set; }
 
-    /// <summary>The folded case, with its people's and tips' personal fields blank.</summary>
+    /// <summary>The folded case, revealed as the fold saw it; sealing is applied when it is read, as to any fold.</summary>
     public CaseDetails Details { get; set; } = new();
 
-    /// <summary>The identification each person of <see cref="Details"/> stands on, its fields as stored (encrypted).</summary>
-    public List<DefendantIdentified> Identifications { get; set; } = [];
+    /// <summary>Whose keys the personal fields of <see cref="Details"/> were revealed with: its people, and the subjects of its tips' aliases.</summary>
+    public List<Guid> Subjects { get; set; } = [];
 
-    /// <summary>The tips of <see cref="Details"/> that name an alias, the alias as stored (encrypted).</summary>
-    public List<TipReceived> NamingTips { get; set; } = [];
+    /// <summary>The subject of each tip's alias, by tip: what a fold going on from here keeps.</summary>
+    public Dictionary<Guid, Guid> AliasSubjects { get; set; } = [];
+
+    /// <summary>Whether every field of this subject in the checkpoint already reads <c>[expunged]</c>: then it names nobody whose key is gone.</summary>
+    public bool Withholds(Guid subject) =>
+        Details.Defendants.Where(x => x.DefendantId == subject).All(x => x.Name == Withheld.Expunged)
+        && Details.Tips.Where(x => AliasSubjects.GetValueOrDefault(x.TipId) == subject).All(x => x.SubjectAlias == Withheld.Expunged);
 
     public static string IdFor(Guid caseId, string code, long version) => $"{caseId:N}/{code[..16]}/{version}";
 }
@@ -75,8 +79,7 @@ public sealed class CaseCheckpoints(IDocumentStore store, PersonalKeys keys, ICo
     {
         var checkpoint = Every > 0 ? await LatestWithinAsync(session, caseId, travel, ct) : null;
         var events = await travel.EventsAsync(session, caseId, checkpoint?.Version ?? 0, ct);
-        await keys.RevealAsync(session,
-            [.. events.Select(x => x.Data), .. checkpoint?.Identifications ?? [], .. checkpoint?.NamingTips ?? []], ct);
+        await keys.RevealAsync(session, events.Select(x => x.Data), ct);
 
         var fold = checkpoint is null ? new Fold(caseId) : Fold.From(checkpoint);
         var made = new List<CaseCheckpoint>();
@@ -104,21 +107,31 @@ public sealed class CaseCheckpoints(IDocumentStore store, PersonalKeys keys, ICo
         return query.OrderByDescending(x => x.Version).FirstOrDefaultAsync(ct);
     }
 
-    /// <summary>In a session of its own: the read's is a query session. Checkpoints of any other fold of the case go.</summary>
+    /// <summary>
+    /// In a session of its own (the read's is a query session), holding the keys of the checkpoints'
+    /// subjects FOR SHARE as an append does: an expungement, which takes them FOR UPDATE before it
+    /// deletes the checkpoints naming them, either waits for this write and then deletes what it
+    /// wrote, or has committed first, and then a checkpoint whose fields were revealed before it (and
+    /// read in the clear what is now destroyed) is not written. Checkpoints of any other fold of the
+    /// case go.
+    /// </summary>
     private async Task SaveAsync(Guid caseId, IReadOnlyList<CaseCheckpoint> made, CancellationToken ct)
     {
         var code = Code;
         await using var session = store.LightweightSession();
+        await session.BeginTransactionAsync(ct);
+        var standing = await PersonalKeys.LockedAsync(session, [.. made.SelectMany(x => x.Subjects).Distinct()], "share", ct);
+        var kept = made.Where(x => x.Subjects.All(subject => standing.TryGetValue(subject, out var key) && key.Wrapped is not null || x.Withholds(subject))).ToList();
+
         session.DeleteWhere<CaseCheckpoint>(x => x.CaseId == caseId && x.Code != code);
-        session.Store([.. made]);
+        session.Store([.. kept]);
         await session.SaveChangesAsync(ct);
     }
 
     /// <summary>The fold in progress, with what a checkpoint of it needs beside the case itself.</summary>
     private sealed class Fold(Guid caseId)
     {
-        private readonly Dictionary<Guid, DefendantIdentified> _identifications = [];
-        private readonly Dictionary<Guid, TipReceived> _namingTips = [];
+        private readonly Dictionary<Guid, Guid> _aliasSubjects = [];
         private long _version;
         private DateTimeOffset _recordedThrough = DateTimeOffset.MinValue;
         private DateTimeOffset _happenedThrough = DateTimeOffset.MinValue;
@@ -129,8 +142,8 @@ public sealed class CaseCheckpoints(IDocumentStore store, PersonalKeys keys, ICo
         /// Whether the fold so far holds every event of the stream up to its version, each a fact
         /// stored with its personal fields encrypted: only then may it be kept as a checkpoint. A
         /// bound that leaves out an event in between (a <c>knownAt</c> or <c>asOf</c> bound can), data
-        /// that is no fact, or a field stored before encryption (which a checkpoint would hold in
-        /// the clear) ends it.
+        /// that is no fact, or a field stored before encryption (whose subject is not known, so that
+        /// no expungement would find the checkpoint) ends it.
         /// </summary>
         public bool Whole { get; private set; } = true;
 
@@ -142,13 +155,8 @@ public sealed class CaseCheckpoints(IDocumentStore store, PersonalKeys keys, ICo
                 _recordedThrough = checkpoint.RecordedThrough,
                 _happenedThrough = checkpoint.HappenedThrough,
             };
-            foreach (var identified in checkpoint.Identifications) fold._identifications[identified.DefendantId] = identified;
-            foreach (var tip in checkpoint.NamingTips) fold._namingTips[tip.TipId] = tip;
-
-            var details = checkpoint.Details;
-            details.Defendants = [.. details.Defendants.Select(x => fold.Revealed(x))];
-            details.Tips = [.. details.Tips.Select(x => fold._namingTips.TryGetValue(x.TipId, out var tip) ? x with { SubjectAlias = tip.SubjectAlias!.Text } : x)];
-            fold.Details = details;
+            foreach (var (tip, subject) in checkpoint.AliasSubjects) fold._aliasSubjects[tip] = subject;
+            fold.Details = checkpoint.Details;
             return fold;
         }
 
@@ -160,27 +168,18 @@ public sealed class CaseCheckpoints(IDocumentStore store, PersonalKeys keys, ICo
             if (e.Timestamp > _recordedThrough) _recordedThrough = e.Timestamp;
             if (TimeTravel.HappenedBy(e.Data) is { } happened && happened > _happenedThrough) _happenedThrough = happened;
 
-            switch (e.Data)
-            {
-                case DefendantIdentified x:
-                    _identifications[x.DefendantId] = x;
-                    break;
-                case TipReceived { SubjectAlias: not null } x:
-                    _namingTips[x.TipId] = x;
-                    break;
-            }
+            if (e.Data is TipReceived { SubjectAlias: { } alias } tip) _aliasSubjects[tip.TipId] = alias.Subject;
 
             Details = CaseDetails.Fold(Details, caseId, e);
         }
 
-        /// <summary>The state as it stands, copied (the fold goes on changing it), personal fields blank.</summary>
+        /// <summary>The state as it stands, copied: the fold goes on changing it.</summary>
         public CaseCheckpoint? Capture()
         {
             if (Details is null) return null;
 
             var copy = JsonSerializer.Deserialize<CaseDetails>(JsonSerializer.SerializeToUtf8Bytes(Details, CopyOptions), CopyOptions)!;
-            copy.Defendants = [.. copy.Defendants.Select(x => x with { Name = "", Aliases = [], Nationality = null })];
-            copy.Tips = [.. copy.Tips.Select(x => x with { SubjectAlias = null })];
+            var aliases = copy.Tips.Where(x => x.SubjectAlias is not null).ToDictionary(x => x.TipId, x => _aliasSubjects[x.TipId]);
             var code = Code;
             return new CaseCheckpoint
             {
@@ -191,16 +190,9 @@ public sealed class CaseCheckpoints(IDocumentStore store, PersonalKeys keys, ICo
                 RecordedThrough = _recordedThrough,
                 HappenedThrough = _happenedThrough,
                 Details = copy,
-                Identifications = [.. Details.Defendants.Select(x => _identifications[x.DefendantId])],
-                NamingTips = [.. Details.Tips.Where(x => _namingTips.ContainsKey(x.TipId)).Select(x => _namingTips[x.TipId])],
+                Subjects = [.. copy.Defendants.Select(x => x.DefendantId).Concat(aliases.Values).Distinct()],
+                AliasSubjects = aliases,
             };
-        }
-
-        /// <summary>A person of a checkpoint with the fields of the identification they stand on, revealed, as the fold gives them.</summary>
-        private CaseDefendant Revealed(CaseDefendant defendant)
-        {
-            var person = _identifications[defendant.DefendantId].Fields();
-            return defendant with { Name = person.Name, Aliases = person.Aliases, Nationality = person.Nationality };
         }
     }
 }

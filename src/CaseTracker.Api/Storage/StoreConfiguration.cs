@@ -73,8 +73,10 @@ public static class StoreConfiguration
 
         // Time travel's checkpoints of the case fold (Cases/CaseCheckpoints.cs): found as "the latest
         // of this case and fold at or before a version", which this index answers.
+        // An expungement finds the checkpoints naming its subjects by containment in their list.
         opts.Schema.For<CaseCheckpoint>()
-            .UniqueIndex(UniqueIndexType.DuplicatedField, "case_checkpoint_position", x => x.CaseId, x => x.Code, x => x.Version);
+            .UniqueIndex(UniqueIndexType.DuplicatedField, "case_checkpoint_position", x => x.CaseId, x => x.Code, x => x.Version)
+            .GinIndexJsonDataMember(x => x.Subjects);
 
         // Exhibits are streams of their own, with a write model and a read model, both inline. The
         // write model holds what logging checks across exhibits, and PostgreSQL holds it to them:

@@ -2,6 +2,7 @@ using Alba;
 using CaseTracker.Api.Audit;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
+using CaseTracker.Api.Privacy;
 using CaseTracker.Api.Storage;
 using CaseTracker.Tests.Support;
 using Marten;
@@ -102,29 +103,31 @@ public class time_travel_checkpoints(AppFixture fixture) : IntegrationContext(fi
     }
 
     [Fact]
-    public async Task a_checkpoint_holds_people_and_aliases_only_as_ciphertext()
+    public async Task an_expungement_deletes_the_checkpoints_naming_the_person_or_their_alias_and_no_others()
     {
         var marker = Guid.NewGuid().ToString("N")[..12];
-        var caseId = await OpenCase();
-        await Accepted($"/api/cases/{caseId}/defendants", new { name = $"Zhou {marker}", aliases = new[] { $"Big Zhou {marker}" }, nationality = $"Land {marker}" });
-        await Accepted($"/api/cases/{caseId}/tips", Commands.Tip().With("subjectAlias", $"Diana {marker}"));
+        var (named, aliased, other) = (await OpenCase(), await OpenCase(), await OpenCase());
+        var zhou = (await Accepted($"/api/cases/{named}/defendants",
+            new { name = $"Zhou {marker}", aliases = new[] { $"Big Zhou {marker}" }, nationality = $"Land {marker}" })).EntryId!.Value;
+        await Accepted($"/api/cases/{named}/tips", Commands.Tip());
+        await Accepted($"/api/cases/{aliased}/tips", Commands.Tip().With("subjectAlias", $"Big Zhou {marker}"));
+        await Accepted($"/api/cases/{aliased}/tips", Commands.Tip());
+        await Accepted($"/api/cases/{other}/defendants", new { name = $"Someone Else {marker}" });
+        await Accepted($"/api/cases/{other}/tips", Commands.Tip().With("subjectAlias", $"Diana {marker}"));
+        foreach (var caseId in new[] { named, aliased, other }) await GetCase(caseId, Roles.Auditor, "?version=3");
+        (await GetCase(named, Roles.Auditor, "?version=3")).Defendants.Single().Name.ShouldBe($"Zhou {marker}", "read from its checkpoint");
+        foreach (var caseId in new[] { named, aliased, other }) (await CheckpointVersions(caseId)).ShouldBe([3]);
 
-        var past = await GetCase(caseId, Roles.Auditor, "?version=3");
-        past.Defendants.Single().Name.ShouldBe($"Zhou {marker}");
-        past.Tips.Single().SubjectAlias.ShouldBe($"Diana {marker}");
+        await Post($"/api/defendants/{zhou}/expungement", Commands.Expungement(), 200, Roles.Admin);
 
-        await using var connection = new NpgsqlConnection(Fixture.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"select data::text from {Table} where data ->> 'caseId' = @id", connection);
-        command.Parameters.AddWithValue("id", caseId.ToString());
-        var stored = (string)(await command.ExecuteScalarAsync())!;
-        stored.ShouldNotContain(marker, Shouldly.Case.Insensitive);
-        stored.ShouldContain("\"cipher\"");
-
-        var again = await GetCase(caseId, Roles.Auditor, "?version=3");
-        again.Defendants.Single().Aliases.ShouldBe([$"Big Zhou {marker}"], "revealed from the checkpoint's ciphertext");
-        again.Defendants.Single().Nationality.ShouldBe($"Land {marker}");
-        again.Tips.Single().SubjectAlias.ShouldBe($"Diana {marker}");
+        (await CheckpointVersions(named)).ShouldBeEmpty("the person is named in it");
+        (await CheckpointVersions(aliased)).ShouldBeEmpty("a tip names one of the person's aliases");
+        (await CheckpointVersions(other)).ShouldBe([3], "it names nobody the order is about");
+        var past = await GetCase(named, Roles.Auditor, "?version=3");
+        (past.Defendants.Single().Name, past.Defendants.Single().Nationality).ShouldBe((Withheld.Expunged, Withheld.Expunged));
+        (await GetCase(aliased, Roles.Auditor, "?version=3")).Tips.First().SubjectAlias.ShouldBe(Withheld.Expunged);
+        (await CheckpointVersions(named)).ShouldBe([3], "a checkpoint of the fold after the order holds what the events now give");
+        (await GetCase(named, Roles.Auditor, "?version=3")).Defendants.Single().Aliases.ShouldBe([Withheld.Expunged], "read from the new checkpoint");
     }
 
     [Fact]
