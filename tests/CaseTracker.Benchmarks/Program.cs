@@ -22,6 +22,8 @@ using Npgsql;
 // Usage: CaseTracker.Benchmarks --connection "<admin connection string>" [--smoke] [--scale 10m] [--out artifacts/bench]
 //        [--product-options "Max Auto Prepare=0"]   connection settings for CaseTracker only, never the baselines,
 //                                                   to measure one of its connection defaults against the same baselines
+//        [--time-travel]   only the time-travel runs; with TimeTravel__CheckpointEvery=0 in the environment the API
+//                          keeps no checkpoints, as before them (docs/benchmarks.md)
 //        CaseTracker.Benchmarks peer idiomatic|handwritten --urls URL --connection CS   serves a peer (started by the run itself)
 var arguments = args.Select((value, index) => (value, index)).ToDictionary(x => x.value, x => x.index);
 string? Option(string name) => arguments.TryGetValue(name, out var i) && i + 1 < args.Length ? args[i + 1] : null;
@@ -36,6 +38,7 @@ if (args is ["peer", var kind, ..])
 
 var admin = Option("--connection") ?? throw new ArgumentException("--connection is required");
 var smoke = arguments.ContainsKey("--smoke");
+var timeTravelOnly = arguments.ContainsKey("--time-travel");
 var output = Option("--out") ?? Path.Combine("artifacts", "bench");
 var scale = Option("--scale");
 var duration = TimeSpan.FromSeconds(smoke ? 0.5 : 5);
@@ -99,6 +102,17 @@ async Task MainRun()
     }
 
     Console.Error.WriteLine($"CaseTracker benchmark on {Environment.ProcessorCount} cores, {duration.TotalSeconds:0.#} s per run{(smoke ? " (smoke)" : "")}");
+    if (timeTravelOnly)
+    {
+        // The API's JIT warmed on time travel and case reads of a case of its own, then the runs alone.
+        var warmCase = await StorePath.CaseWithTips(store, 1_000);
+        await Load.ClosedLoop("warm-up", 2, TimeSpan.FromSeconds(smoke ? 1 : 20),
+            (w, n) => Get(http, w == 0 ? $"/api/cases/{warmCase}?version={1 + n % 999}" : $"/api/cases/{warmCase}", auditor), cpu);
+        Report.TimeTravel(await TimeTravelRuns(http, cpu, store, results, command: null), results);
+        api.Kill();
+        return;
+    }
+
 
     // Warm-up, unmeasured: JIT, Wolverine's generated handlers, connection pools, PostgreSQL's caches.
     // The API process is given longer: its tiered JIT keeps a core busy for about 20 s under load
@@ -133,37 +147,11 @@ async Task MainRun()
 
     // Reads.
     var someCase = cases[1];
-    async Task Get(string url, string token)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        request.Headers.Authorization = new("Bearer", token);
-        using var response = await http.SendAsync(request);
-        if (!response.IsSuccessStatusCode) throw new HttpRequestException($"{(int)response.StatusCode}");
-        await response.Content.ReadAsByteArrayAsync();
-    }
-
     results.Add(await Load.ClosedLoop("raw select of the stored case", 8, duration, (_, _) => Baselines.RawSelect(connectionString, someCase), cpu));
-    results.Add(await Load.ClosedLoop("GET /api/stats", 8, duration, (_, _) => Get("/api/stats", officer), cpu));
-    results.Add(await Load.ClosedLoop("GET /api/cases/{id}", 8, duration, (_, _) => Get($"/api/cases/{someCase}", officer), cpu));
+    results.Add(await Load.ClosedLoop("GET /api/stats", 8, duration, (_, _) => Get(http, "/api/stats", officer), cpu));
+    results.Add(await Load.ClosedLoop("GET /api/cases/{id}", 8, duration, (_, _) => Get(http, $"/api/cases/{someCase}", officer), cpu));
 
-    // Time travel: the same read at a version, in streams of growing length.
-    var timeTravel = new List<(int Events, Measurement Read)>();
-    foreach (var length in streamLengths)
-    {
-        var caseId = await StorePath.CaseWithTips(store, length);
-        var atVersion = await Load.ClosedLoop($"case at version {length - 1} of {length}", 1, duration, (_, _) => Get($"/api/cases/{caseId}?version={length - 1}", auditor), cpu);
-        results.Add(atVersion);
-        timeTravel.Add((length, atVersion));
-        if (length == streamLengths[^1])
-        {
-            // The floor for any fold, however it is snapshotted: the same case as it stands now, read from
-            // its stored document. The answer itself grows with the case.
-            results.Add(await Load.ClosedLoop($"case as it stands, {length} events", 1, duration, (_, _) => Get($"/api/cases/{caseId}", auditor), cpu));
-            // What a command costs on a long case, against one on a short case (REST, many cases, 1
-            // connection): whether recording a fact gets dearer as the case grows.
-            results.Add(await Load.ClosedLoop($"REST command on a case of {length} events", 1, duration, (_, _) => Rest(caseId, officer), cpu));
-        }
-    }
+    var timeTravel = await TimeTravelRuns(http, cpu, store, results, Rest);
 
     // The same command against what users would pick instead, in processes of their own.
     var peerRun = new PeerRun(admin, database, signingKey, officer, tip, duration, smoke ? warmUp : TimeSpan.FromSeconds(15), top, smoke ? 50 : 1_000);
@@ -189,6 +177,52 @@ async Task MainRun()
     }
 
     Report.Write(output, results, peers, peerRun, top, timeTravel, eventCount, read / rawRead.Elapsed.TotalSeconds, rebuilds, smoke);
+}
+
+async Task Get(HttpClient http, string url, string token)
+{
+    using var request = new HttpRequestMessage(HttpMethod.Get, url);
+    request.Headers.Authorization = new("Bearer", token);
+    using var response = await http.SendAsync(request);
+    if (!response.IsSuccessStatusCode) throw new HttpRequestException($"{(int)response.StatusCode}");
+    await response.Content.ReadAsByteArrayAsync();
+}
+
+// Time travel: the same read near the end of streams of growing length, and in the longest also at
+// its middle. The first read of a stretch of a stream folds it from the first event (or the latest
+// checkpoint) and leaves checkpoints on the way (TimeTravel:CheckpointEvery): measured on its own,
+// once, in the longest stream; the runs after it read from the checkpoints.
+async Task<List<(int Events, Measurement Read)>> TimeTravelRuns(HttpClient http, Cpu cpu, IDocumentStore store, List<Measurement> results, Func<Guid, string, Task>? command)
+{
+    var timeTravel = new List<(int Events, Measurement Read)>();
+    foreach (var length in streamLengths)
+    {
+        var caseId = await StorePath.CaseWithTips(store, length);
+        var longest = length == streamLengths[^1];
+        if (longest)
+        {
+            results.Add(await Load.ClosedLoop($"first time travel in a case of {length} events", 1, TimeSpan.Zero,
+                (_, _) => Get(http, $"/api/cases/{caseId}?version={length - 1}", auditor), cpu));
+        }
+
+        var atVersion = await Load.ClosedLoop($"case at version {length - 1} of {length}", 1, duration, (_, _) => Get(http, $"/api/cases/{caseId}?version={length - 1}", auditor), cpu);
+        results.Add(atVersion);
+        timeTravel.Add((length, atVersion));
+        if (longest)
+        {
+            // Any point, not only the end: the middle of the stream, from its own checkpoint.
+            results.Add(await Load.ClosedLoop($"case at version {length / 2 + 1} of {length}", 1, duration,
+                (_, _) => Get(http, $"/api/cases/{caseId}?version={length / 2 + 1}", auditor), cpu));
+            // The floor for any fold, however it is snapshotted: the same case as it stands now, read from
+            // its stored document. The answer itself grows with the case.
+            results.Add(await Load.ClosedLoop($"case as it stands, {length} events", 1, duration, (_, _) => Get(http, $"/api/cases/{caseId}", auditor), cpu));
+            // What a command costs on a long case, against one on a short case (REST, many cases, 1
+            // connection): whether recording a fact gets dearer as the case grows.
+            if (command is not null) results.Add(await Load.ClosedLoop($"REST command on a case of {length} events", 1, duration, (_, _) => command(caseId, officer), cpu));
+        }
+    }
+
+    return timeTravel;
 }
 
 internal sealed class BenchEnvironment : IHostEnvironment

@@ -35,14 +35,30 @@ public sealed record TimeTravel(long? Version, DateTimeOffset? KnownAt, DateTime
     /// Whether an event falls inside an <c>asOf</c> bound. A retraction corrects the record rather
     /// than happening in the world, so "as known now" applies every retraction whatever its own date.
     /// </summary>
-    public bool HadHappened(object data) =>
-        AsOf is not { } asOf || data is Cases.EntryRetracted || (data is IFact fact && fact.OccurredAt <= asOf);
+    public bool HadHappened(object data) => AsOf is not { } asOf || HappenedBy(data) is { } at && at <= asOf;
+
+    /// <summary>
+    /// The earliest <c>asOf</c> bound that includes the event: its business time, the earliest time
+    /// of all for a retraction; null for data that is no fact, which no <c>asOf</c> bound includes.
+    /// </summary>
+    public static DateTimeOffset? HappenedBy(object data) => data switch
+    {
+        Cases.EntryRetracted => DateTimeOffset.MinValue,
+        IFact fact => fact.OccurredAt,
+        _ => null,
+    };
 
     /// <summary>The stream's events within the bound, oldest first, for a read model to fold.</summary>
-    public async Task<IReadOnlyList<IEvent>> EventsAsync(IQuerySession session, Guid streamId, CancellationToken ct) => this switch
+    public Task<IReadOnlyList<IEvent>> EventsAsync(IQuerySession session, Guid streamId, CancellationToken ct) => EventsAsync(session, streamId, 0, ct);
+
+    /// <summary>
+    /// The stream's events within the bound after version <paramref name="after"/>, oldest first: for
+    /// a fold that starts from a checkpoint of the state at that version.
+    /// </summary>
+    public async Task<IReadOnlyList<IEvent>> EventsAsync(IQuerySession session, Guid streamId, long after, CancellationToken ct) => this switch
     {
-        { Version: { } version } => await session.Events.FetchStreamAsync(streamId, version, token: ct),
-        { KnownAt: { } knownAt } => await session.Events.FetchStreamAsync(streamId, timestamp: knownAt, token: ct),
-        _ => [.. (await session.Events.FetchStreamAsync(streamId, token: ct)).Where(e => HadHappened(e.Data))]
+        { Version: { } version } => await session.Events.FetchStreamAsync(streamId, version, fromVersion: after + 1, token: ct),
+        { KnownAt: { } knownAt } => await session.Events.FetchStreamAsync(streamId, timestamp: knownAt, fromVersion: after + 1, token: ct),
+        _ => [.. (await session.Events.FetchStreamAsync(streamId, fromVersion: after + 1, token: ct)).Where(e => HadHappened(e.Data))]
     };
 }

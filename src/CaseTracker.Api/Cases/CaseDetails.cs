@@ -504,7 +504,7 @@ public static class GetCaseEndpoint
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     public static async Task<IResult> Get(
         Guid caseId, long? version, DateTimeOffset? knownAt, DateTimeOffset? asOf,
-        IQuerySession session, PersonalKeys keys, HttpContext http, CancellationToken ct)
+        IQuerySession session, PersonalKeys keys, CaseCheckpoints checkpoints, HttpContext http, CancellationToken ct)
     {
         var travel = new TimeTravel(version, knownAt, asOf);
         if (travel.Refusal(http.User) is { } refusal) return Results.Problem(refusal);
@@ -526,7 +526,7 @@ public static class GetCaseEndpoint
             return Results.StatusCode(StatusCodes.Status304NotModified);
         }
 
-        var details = await Load(session, keys, caseId, travel, ct);
+        var details = await Load(session, checkpoints, caseId, travel, ct);
         if (details is null || !CaseAccess.MaySee(http.User, details.Restricted, details.Agencies))
         {
             return Results.Problem(Problems.NoCase(caseId));
@@ -536,6 +536,17 @@ public static class GetCaseEndpoint
         return Results.Json(await Disclosure.ApplyAsync(session, keys, http, details, ct));
     }
 
+    /// <summary>The case as it stands, from its stored header and rows; null when there is no such case.</summary>
+    internal static async Task<CaseDetails?> Current(IQuerySession session, Guid caseId, CancellationToken ct)
+    {
+        var batch = session.CreateBatchQuery();
+        var header = batch.Load<CaseHeader>(caseId);
+        var entries = batch.Query<CaseDetailsEntry>().Where(x => x.CaseId == caseId).ToList();
+        var exhibits = batch.Query<ExhibitDetails>().Where(x => x.CaseId == caseId).ToList();
+        await batch.Execute(ct);
+        return await header is { } found ? CaseDetails.Assemble(found, await entries).WithExhibits(await exhibits) : null;
+    }
+
     /// <summary>The case as it stands, or as a time-travel bound saw it; null when there is no such case.</summary>
     /// <remarks>
     /// Exhibits are streams of their own. A <c>version</c> is a position in the case's stream
@@ -543,21 +554,10 @@ public static class GetCaseEndpoint
     /// own history is read at <c>/api/exhibits/{id}?version=</c>); <c>knownAt</c> and <c>asOf</c> are
     /// times, which bound every stream, so there each exhibit is folded to the same time.
     /// </remarks>
-    internal static async Task<CaseDetails?> Load(IQuerySession session, PersonalKeys keys, Guid caseId, TimeTravel travel, CancellationToken ct)
+    internal static async Task<CaseDetails?> Load(IQuerySession session, CaseCheckpoints checkpoints, Guid caseId, TimeTravel travel, CancellationToken ct)
     {
-        if (!travel.IsPresent)
-        {
-            var batch = session.CreateBatchQuery();
-            var header = batch.Load<CaseHeader>(caseId);
-            var entries = batch.Query<CaseDetailsEntry>().Where(x => x.CaseId == caseId).ToList();
-            var exhibits = batch.Query<ExhibitDetails>().Where(x => x.CaseId == caseId).ToList();
-            await batch.Execute(ct);
-            return await header is { } found ? CaseDetails.Assemble(found, await entries).WithExhibits(await exhibits) : null;
-        }
-
-        var events = await travel.EventsAsync(session, caseId, ct);
-        await keys.RevealAsync(session, events.Select(x => x.Data), ct);
-        if (events.Aggregate((CaseDetails?)null, (details, e) => CaseDetails.Fold(details, caseId, e)) is not { } folded) return null;
+        if (!travel.IsPresent) return await Current(session, caseId, ct);
+        if (await checkpoints.FoldAsync(session, caseId, travel, ct) is not { } folded) return null;
 
         var current = await session.Query<ExhibitDetails>().Where(x => x.CaseId == caseId).ToListAsync(ct);
         if (travel.Version is not null) return folded.WithExhibits(current);

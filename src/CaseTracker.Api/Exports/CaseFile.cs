@@ -55,7 +55,7 @@ public static class CaseFileEndpoint
         HttpContext http, CancellationToken ct)
     {
         var producedAt = clock.GetUtcNow();
-        var details = await GetCaseEndpoint.Load(session, keys, caseId, new TimeTravel(null, null, null), ct);
+        var details = await GetCaseEndpoint.Current(session, caseId, ct);
         if (details is null || !CaseAccess.MaySee(http.User, details.Restricted, details.Agencies)) return Results.Problem(Problems.NoCase(caseId));
         details = await Disclosure.ApplyAsync(session, keys, http, details, ct);
 

@@ -10,7 +10,8 @@ namespace CaseTracker.Api.Privacy;
 /// <summary>
 /// Every place CaseTracker keeps personal fields in the clear, and how an expungement rewrites it:
 /// the case read model's identification and tip rows, the person's profile, the rows name search
-/// reads (<see cref="DefendantNames"/>), and searches for the person's names in the read log.
+/// reads (<see cref="DefendantNames"/>), searches for the person's names in the read log, and time
+/// travel's checkpoints of the case fold (deleted: a cache, folded again on the next read).
 /// Events keep only ciphertext and idempotency records only hashes, so the keys are all they need.
 /// A new read model that copies a personal field must be added here, and to the dump test.
 /// </summary>
@@ -53,6 +54,7 @@ public static class ClearCopies
         }
 
         await ScrubReadLogAsync(session, names, ct);
+        DropCheckpoints(session, order.Subjects);
 
         foreach (var subject in order.Subjects)
         {
@@ -61,6 +63,19 @@ public static class ClearCopies
             if (subject == order.DefendantId) session.Store(new PersonalKey { Id = subject, Wrapped = null });
             else session.Delete<PersonalKey>(subject);
         }
+    }
+
+    /// <summary>
+    /// Checkpoints naming any of the subjects go, in the order's transaction: the next time-travel
+    /// read of their cases folds from the events (where the keys are gone) and leaves new ones.
+    /// </summary>
+    private static void DropCheckpoints(IDocumentSession session, IReadOnlyList<Guid> subjects)
+    {
+        if (subjects.Count == 0) return;
+
+        var contains = $"({string.Join(" or ", subjects.Select(_ => "d.data -> 'subjects' @> ^::jsonb"))})";
+        var lists = subjects.Select(s => (object)$"[\"{s}\"]").ToArray();
+        session.DeleteWhere<CaseCheckpoint>(x => x.MatchesSql('^', contains, lists));
     }
 
     /// <summary>The read log keeps what readers searched for: searches for the person's names are rewritten.</summary>

@@ -1,4 +1,5 @@
 using CaseTracker.Api.Audit;
+using CaseTracker.Api.Cases;
 using CaseTracker.Api.Privacy;
 using Marten;
 using Wolverine.Marten;
@@ -24,6 +25,7 @@ public static class StorageSetup
         services.AddSingleton(sp => ExportKey.From(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()));
         services.AddSingleton<StreamIntegrity>();
         services.AddSingleton<Checkpoints>();
+        services.AddSingleton<CaseCheckpoints>();
 
         services.AddMarten(sp => new StoreOptions().ConfigureCaseTracker(
                 ConnectionString(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()),

@@ -73,6 +73,13 @@ public static class StoreConfiguration
             // Partial: only identifications carry a person, and no other entry pays for the index.
             .Duplicate(x => x.IdentifiedDefendantId, configure: index => index.Predicate = "identified_defendant_id is not null");
 
+        // Time travel's checkpoints of the case fold (Cases/CaseCheckpoints.cs): found as "the latest
+        // of this case and fold at or before a version", which this index answers.
+        // An expungement finds the checkpoints naming its subjects by containment in their list.
+        opts.Schema.For<CaseCheckpoint>()
+            .UniqueIndex(UniqueIndexType.DuplicatedField, "case_checkpoint_position", x => x.CaseId, x => x.Code, x => x.Version)
+            .GinIndexJsonDataMember(x => x.Subjects);
+
         // Exhibits are streams of their own, with a write model and a read model, both inline. The
         // write model holds what logging checks across exhibits, and PostgreSQL holds it to them:
         // a seal number is used once in the whole store, an exhibit number once in its case,

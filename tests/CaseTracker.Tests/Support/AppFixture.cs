@@ -26,6 +26,12 @@ public class AppFixture : IAsyncLifetime
     /// <summary>The test server binds no sockets; a request reaches this port by setting its connection's local port.</summary>
     public const int MetricsPort = 9464;
 
+    /// <summary>
+    /// Time travel keeps a checkpoint of the case fold every this many events (500 in production):
+    /// few enough that every time-travel test of the suite folds from checkpoints, not only a test of them.
+    /// </summary>
+    public const int CheckpointEvery = 3;
+
     public IAlbaHost Host { get; private set; } = null!;
     public string ConnectionString { get; private set; } = null!;
 
@@ -69,6 +75,7 @@ public class AppFixture : IAsyncLifetime
         ["Limits:RequestsPerMinute"] = "1000000",
         ["Telemetry:LagProbeSeconds"] = "0.2",
         ["Metrics:Port"] = MetricsPort.ToString(),
+        ["TimeTravel:CheckpointEvery"] = CheckpointEvery.ToString(),
     };
 
     public string TokenFor(string role, string user = "test-user", string? agency = "Test Agency") =>
