@@ -134,8 +134,8 @@ public static class PersonMerges
             else if (e.Data is DefendantsUnmerged unmerged) standing.Remove(unmerged.MergedDefendantId);
         }
 
+        // The survivor's record is among those read: it holds every merge into them.
         var survivor = standing.GetValueOrDefault(defendantId, defendantId);
-        if (survivor != defendantId && !records.Contains(survivor)) return await GroupAtAsync(session, survivor, travel, ct);
         return new MergeGroup(survivor, [.. standing.Where(x => x.Value == survivor).Select(x => x.Key)]);
     }
 
