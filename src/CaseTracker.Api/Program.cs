@@ -1,7 +1,6 @@
 using CaseTracker.Api.Audit;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
-using CaseTracker.Api.Defendants;
 using CaseTracker.Api.Exhibits;
 using CaseTracker.Api.Http;
 using CaseTracker.Api.Notifications;
@@ -22,7 +21,6 @@ builder.Logging.AddCaseTrackerLogging(builder.Environment);
 if (CommandLine.IsVerb(args)) builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
 
 builder.Services.AddCaseTrackerStorage();
-builder.Services.AddCaseTrackerMerges();
 builder.Services.AddCaseTrackerNotifications(builder.Configuration);
 builder.Host.UseWolverine(opts => opts.ConfigureCaseTracker(builder.Configuration));
 builder.Services.AddWolverineHttp();

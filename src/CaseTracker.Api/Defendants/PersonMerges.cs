@@ -4,13 +4,10 @@ using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
 using CaseTracker.Api.Privacy;
 using JasperFx.Events;
-using JasperFx.Events.Projections;
 using Marten;
 using Marten.Events;
 using Marten.Events.Projections;
 using Marten.Linq.MatchesSql;
-using Weasel.Postgresql;
-using Weasel.Postgresql.Tables;
 
 namespace CaseTracker.Api.Defendants;
 
@@ -79,28 +76,6 @@ public sealed record MergeGroup(Guid SurvivorId, IReadOnlyList<Guid> MergedIds)
 /// <summary>Where every read about people learns who was merged into whom, and how it puts them together.</summary>
 public static class PersonMerges
 {
-    /// <summary>
-    /// The merge read model, and the trigram index behind possible duplicates. Registered from here
-    /// (Program.cs) so that the store's own configuration stays as it is.
-    /// </summary>
-    public static IServiceCollection AddCaseTrackerMerges(this IServiceCollection services)
-    {
-        services.ConfigureMarten(opts =>
-        {
-            opts.Projections.Add(new MergedPeopleProjection(), ProjectionLifecycle.Inline);
-            opts.Schema.For<MergedPerson>().Duplicate(x => x.SurvivorId);
-
-            // pg_trgm comes with the name search's index (Storage/StoreConfiguration.cs).
-            opts.Schema.For<DefendantProfile>().Index(x => x.MatchText, index =>
-            {
-                index.Name = "mt_doc_defendantprofile_idx_match_text_trgm";
-                index.Method = IndexMethod.gin;
-                index.Mask = "? gin_trgm_ops";
-            });
-        });
-        return services;
-    }
-
     /// <summary>The group a person belongs to now: theirs if they are a survivor or were never merged.</summary>
     public static async Task<MergeGroup> GroupOfAsync(IQuerySession session, Guid defendantId, CancellationToken ct)
     {

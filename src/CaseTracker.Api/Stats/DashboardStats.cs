@@ -281,7 +281,9 @@ public static class GetStatsEndpoint
         var people = session.Query<DefendantProfile>().Where(p => p.MatchesSql(PersonMerges.NotMerged(session.DocumentStore)));
         if (hidden.Count == 0) return await people.CountAsync(ct);
 
-        var hiddenCases = hidden.ToArray();
-        return await people.Where(p => p.Cases.Any(c => !c.CaseId.IsOneOf(hiddenCases))).CountAsync(ct);
+        // Everyone, less those every case of whom is hidden: the second count reads only the people
+        // of hidden cases, through the GIN index on their case ids, rather than every profile's cases.
+        var onlyInHidden = await people.Where(p => p.MatchesSql("d.case_ids <@ ?", hidden.ToArray())).CountAsync(ct);
+        return await people.CountAsync(ct) - onlyInHidden;
     }
 }

@@ -131,6 +131,18 @@ public static class StoreConfiguration
         opts.Schema.For<SubjectOrder>().Duplicate(x => x.Subject).Duplicate(x => x.Kind);
         opts.Schema.For<PersonalKey>();
 
+        // Who was merged into whom, inline: the merge's own transaction inserts the row, so a second
+        // merge of the same person fails at commit whatever raced it (Defendants/PersonMerges.cs).
+        opts.Projections.Add(new MergedPeopleProjection(), ProjectionLifecycle.Inline);
+        opts.Schema.For<MergedPerson>().Duplicate(x => x.SurvivorId);
+        // Possible duplicates compare folded names by trigram similarity (pg_trgm, registered with the name search).
+        opts.Schema.For<DefendantProfile>().Index(x => x.MatchText, index =>
+        {
+            index.Name = "mt_doc_defendantprofile_idx_match_text_trgm";
+            index.Method = IndexMethod.gin;
+            index.Mask = "? gin_trgm_ops";
+        });
+
         opts.Schema.For<IdempotencyRecord>();
         // What each projection's documents were built by, so that a start rebuilds only what changed.
         opts.Schema.For<ProjectionFingerprint>();

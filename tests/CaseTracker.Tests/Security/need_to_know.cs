@@ -134,7 +134,7 @@ public class need_to_know(AppFixture fixture) : IntegrationContext(fixture)
         var foreignBefore = await GetJson<StatsView>("/api/stats", Roles.Analyst, agency: Foreign);
         var auditorBefore = await GetJson<StatsView>("/api/stats", Roles.Auditor, agency: Foreign);
 
-        await RestrictedCase("Zhou Restricted");
+        var (_, person) = await RestrictedCase("Zhou Restricted");
         await ProjectionsCaughtUp();
 
         var foreignAfter = await GetJson<StatsView>("/api/stats", Roles.Analyst, agency: Foreign);
@@ -149,6 +149,14 @@ public class need_to_know(AppFixture fixture) : IntegrationContext(fixture)
 
         var leadAfter = await GetJson<StatsView>("/api/stats", Roles.Analyst, agency: Lead);
         leadAfter.SeizuresGrams["restricted substance"].ShouldBe(auditorAfter.SeizuresGrams["restricted substance"]);
+
+        // Identified again in a case the foreign reader may see: now counted for them, once.
+        var open = await OpenCase();
+        await Accepted($"/api/cases/{open}/defendants", new { defendantId = person },
+            x => x.WithBearerToken(Fixture.TokenFor(Roles.Officer, "lead-officer", Lead)));
+        await ProjectionsCaughtUp();
+        (await GetJson<StatsView>("/api/stats", Roles.Analyst, agency: Foreign)).Defendants.ShouldBe(foreignBefore.Defendants + 1);
+        (await GetJson<StatsView>("/api/stats", Roles.Auditor, agency: Foreign)).Defendants.ShouldBe(auditorAfter.Defendants);
     }
 
     [Fact]
