@@ -156,7 +156,9 @@ public static class DefendantSearch
             if (words.Count > 0)
             {
                 sql.Append($"(select count(distinct w.pattern) from {names} n join unnest(?::text[]) w(pattern) on n.text like w.pattern " +
-                           $"where (n.defendant_id = d.id or n.defendant_id in (select m.id from {PersonMerges.Table(store)} m where m.survivor_id = d.id)) " +
+                           // One array, not "= d.id or in (…)": PostgreSQL takes "= any(array)" to the index on the
+                           // person, and scanned every row for the "or" (1 s against 50 ms on a 200,000-event store).
+                           $"where n.defendant_id = any(array[d.id] || array(select m.id from {PersonMerges.Table(store)} m where m.survivor_id = d.id)) " +
                            "and n.case_id <> all(?)) = ?)");
                 parameters.AddRange([words.ToArray(), hidden, words.Count]);
             }

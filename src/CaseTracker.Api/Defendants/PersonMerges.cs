@@ -212,7 +212,7 @@ public static class PersonMerges
         var sql = $"""
             select s.survivor_id from (select distinct survivor_id from {Table(store)}) s
             where (select count(distinct w.pattern) from {names} n join unnest(?::text[]) w(pattern) on n.text like w.pattern
-                   where (n.defendant_id = s.survivor_id or n.defendant_id in (select m.id from {Table(store)} m where m.survivor_id = s.survivor_id))
+                   where n.defendant_id = any(array[s.survivor_id] || array(select m.id from {Table(store)} m where m.survivor_id = s.survivor_id))
                      and n.case_id <> all(?){sealedNames}) = ?
             """;
         return [.. await session.QueryAsync<Guid>(sql, ct, patterns.ToArray(), hiddenCases, patterns.Count)];
