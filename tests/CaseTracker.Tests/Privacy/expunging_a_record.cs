@@ -213,22 +213,7 @@ public class expunging_a_record(ExpungementFixture fixture) : IntegrationContext
 
     private static readonly string[] Tables = ["mt_doc_casedetailsentry", "mt_doc_defendantprofile", "mt_doc_defendantnames", "mt_doc_subjectorder", "mt_doc_personrecord"];
 
-    private async Task<Dictionary<string, List<string>>> Documents()
-    {
-        var documents = new Dictionary<string, List<string>>();
-        await using var connection = new NpgsqlConnection(Fixture.ConnectionString);
-        await connection.OpenAsync();
-        foreach (var table in Tables)
-        {
-            await using var command = new NpgsqlCommand($"select id::text || ' ' || data::text from {StoreConfiguration.Schema}.{table} order by id", connection);
-            await using var reader = await command.ExecuteReaderAsync();
-            var rows = new List<string>();
-            while (await reader.ReadAsync()) rows.Add(reader.GetString(0));
-            documents[table] = rows;
-        }
-
-        return documents;
-    }
+    private Task<Dictionary<string, List<string>>> Documents() => AsyncProjections.DocumentsByTable(Fixture.ConnectionString, Tables);
 
     private async Task Execute(string sql)
     {

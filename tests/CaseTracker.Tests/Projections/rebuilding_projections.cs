@@ -183,20 +183,5 @@ public class rebuilding_projections(AppFixture fixture)
         await command.ExecuteNonQueryAsync();
     }
 
-    private async Task<Dictionary<string, List<string>>> Documents()
-    {
-        var documents = new Dictionary<string, List<string>>();
-        await using var connection = new NpgsqlConnection(fixture.ConnectionString);
-        await connection.OpenAsync();
-        foreach (var table in Tables)
-        {
-            await using var command = new NpgsqlCommand($"select id::text || ' ' || data::text from {StoreConfiguration.Schema}.{table} order by id", connection);
-            await using var reader = await command.ExecuteReaderAsync();
-            var rows = new List<string>();
-            while (await reader.ReadAsync()) rows.Add(reader.GetString(0));
-            documents[table] = rows;
-        }
-
-        return documents;
-    }
+    private Task<Dictionary<string, List<string>>> Documents() => AsyncProjections.DocumentsByTable(fixture.ConnectionString, Tables);
 }

@@ -33,6 +33,24 @@ public static class AsyncProjections
         }
     }
 
+    /// <summary>Each table's documents as stored, id and data, in id order: what two states are compared by.</summary>
+    public static async Task<Dictionary<string, List<string>>> DocumentsByTable(string connectionString, IEnumerable<string> tables)
+    {
+        var documents = new Dictionary<string, List<string>>();
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        foreach (var table in tables)
+        {
+            await using var command = new NpgsqlCommand($"select id::text || ' ' || data::text from {StoreConfiguration.Schema}.{table} order by id", connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            var rows = new List<string>();
+            while (await reader.ReadAsync()) rows.Add(reader.GetString(0));
+            documents[table] = rows;
+        }
+
+        return documents;
+    }
+
     public static async Task<List<string>> Documents(string connectionString, params string[] tables)
     {
         var rows = new List<string>();
