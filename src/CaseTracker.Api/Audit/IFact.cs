@@ -10,3 +10,11 @@ public interface IFact
 {
     DateTimeOffset OccurredAt { get; }
 }
+
+/// <summary>
+/// The last fact a stream takes: after it every command on the stream is refused (a closed case, a
+/// disposed exhibit). Such a stream may be archived once the fact has stood for
+/// <c>Archive:ClosedForDays</c>, and the chain check accepts an archived stream only when it ends
+/// with one (docs/archiving.md).
+/// </summary>
+public interface IFinalFact;

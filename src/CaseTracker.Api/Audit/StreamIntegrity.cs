@@ -40,7 +40,7 @@ public sealed class StreamIntegrity(IDocumentStore store, AuditKey key)
         await using var session = store.QuerySession();
         if (await session.Events.FetchStreamStateAsync(streamId, ct) is not { } state) return null;
 
-        var walk = new Walk(this, state.AggregateType, store.Options.Serializer());
+        var walk = new Walk(this, state.AggregateType, store.Options.Serializer(), state.IsArchived);
         while (true)
         {
             var rows = await StoredEvents.ReadAsync(store, streamId, walk.Expected, Page, ct);
@@ -55,10 +55,13 @@ public sealed class StreamIntegrity(IDocumentStore store, AuditKey key)
         return walk.End(state.Version);
     }
 
-    /// <summary>The same check over one stream's rows already read (oldest first), up to the version the stream is known to be at.</summary>
-    public ChainCheck Verify(Type? streamType, IEnumerable<StoredEvent> rows, long streamVersion)
+    /// <summary>
+    /// The same check over one stream's rows already read (oldest first), up to the version the
+    /// stream is known to be at; whether the stream is archived is taken from its first row.
+    /// </summary>
+    public ChainCheck Verify(Type? streamType, IReadOnlyList<StoredEvent> rows, long streamVersion)
     {
-        var walk = new Walk(this, streamType, store.Options.Serializer());
+        var walk = new Walk(this, streamType, store.Options.Serializer(), rows is [{ IsArchived: true }, ..]);
         foreach (var row in rows)
         {
             if (walk.Step(row) is { } broken) return broken;
@@ -67,11 +70,17 @@ public sealed class StreamIntegrity(IDocumentStore store, AuditKey key)
         return walk.End(streamVersion);
     }
 
-    /// <summary>One stream's rows checked in version order, each against the hash of the one before.</summary>
-    private sealed class Walk(StreamIntegrity integrity, Type? streamType, Marten.ISerializer serializer)
+    /// <summary>
+    /// One stream's rows checked in version order, each against the hash of the one before. An
+    /// archived stream is archived whole, and only once it was closed: every row carries the
+    /// stream's archived flag, and the last is a <see cref="IFinalFact"/>. A single event archived
+    /// by any other means, or the stream of a case still open, is named.
+    /// </summary>
+    private sealed class Walk(StreamIntegrity integrity, Type? streamType, Marten.ISerializer serializer, bool archived)
     {
         private string _previous = HashChain.Genesis;
         private int _count;
+        private StoredEvent? _last;
 
         public long Expected { get; private set; } = 1;
 
@@ -79,9 +88,15 @@ public sealed class StreamIntegrity(IDocumentStore store, AuditKey key)
         {
             _count++;
             if (row.Version != Expected) return Invalid(Expected, $"version {Expected} is missing");
+            if (row.IsArchived != archived)
+            {
+                return Invalid(row.Version, archived ? "it is not archived although its stream is" : "it is marked archived although its stream is not");
+            }
+
             if (integrity.Check(row, _previous, serializer) is { } problem) return Invalid(row.Version, problem);
 
             _previous = row.Header(EventHeaders.Hash)!;
+            _last = row;
             Expected++;
             return null;
         }
@@ -89,17 +104,15 @@ public sealed class StreamIntegrity(IDocumentStore store, AuditKey key)
         public ChainCheck End(long streamVersion) =>
             Expected - 1 < streamVersion
                 ? Invalid(Expected, $"the stream is at version {streamVersion} but its events end at {Expected - 1}")
-                : new ChainCheck(streamType, true, _count, null, null);
+                : archived && _last is { } last && !typeof(IFinalFact).IsAssignableFrom(last.ClrType)
+                    ? Invalid(last.Version, "the stream is archived but was never closed: its last event is not a closing one")
+                    : new ChainCheck(streamType, true, _count, null, null);
 
         private ChainCheck Invalid(long version, string reason) => new(streamType, false, _count, version, reason);
     }
 
     private string? Check(StoredEvent row, string previous, Marten.ISerializer serializer)
     {
-        // CaseTracker never archives an event; one archived by any other means has left every
-        // read, the stream's rebuild and time travel included, without leaving the chain.
-        if (row.IsArchived) return "it is marked archived, which CaseTracker never does";
-
         var hash = row.Header(EventHeaders.Hash);
         return HashChain.Breaks(previous, row.Header(EventHeaders.PreviousHash), hash, row.Chained(serializer))
                ?? (key.Verify(hash!, row.Header(EventHeaders.Signature)) ? null : "its hash is not signed with the audit key");

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Http;
+using CaseTracker.Api.Storage;
 using JasperFx.Events;
 using Marten;
 using Microsoft.AspNetCore.Mvc;
@@ -57,8 +58,8 @@ public sealed record TimeTravel(long? Version, DateTimeOffset? KnownAt, DateTime
     /// </summary>
     public async Task<IReadOnlyList<IEvent>> EventsAsync(IQuerySession session, Guid streamId, long after, CancellationToken ct) => this switch
     {
-        { Version: { } version } => await session.Events.FetchStreamAsync(streamId, version, fromVersion: after + 1, token: ct),
-        { KnownAt: { } knownAt } => await session.Events.FetchStreamAsync(streamId, timestamp: knownAt, fromVersion: after + 1, token: ct),
-        _ => [.. (await session.Events.FetchStreamAsync(streamId, fromVersion: after + 1, token: ct)).Where(e => HadHappened(e.Data))]
+        { Version: { } version } => await session.Events.ReadStreamAsync(streamId, ct, upToVersion: version, fromVersion: after + 1),
+        { KnownAt: { } knownAt } => await session.Events.ReadStreamAsync(streamId, ct, knownAt: knownAt, fromVersion: after + 1),
+        _ => [.. (await session.Events.ReadStreamAsync(streamId, ct, fromVersion: after + 1)).Where(e => HadHappened(e.Data))]
     };
 }

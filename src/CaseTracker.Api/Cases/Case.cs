@@ -242,7 +242,7 @@ public record CaseRestrictionLifted(DateTimeOffset LiftedAt, string Reason) : IC
     DateTimeOffset ICaseEvent.OccurredAt => LiftedAt;
 }
 
-public record CaseClosed(DateTimeOffset ClosedAt, string Disposition) : ICaseEvent
+public record CaseClosed(DateTimeOffset ClosedAt, string Disposition) : ICaseEvent, IFinalFact
 {
     DateTimeOffset ICaseEvent.OccurredAt => ClosedAt;
 }

@@ -280,7 +280,7 @@ public static class DefendantEndpoints
         var streams = await CasesOf(session, defendantId, ct);
         if (streams.Length == 0) return null;
 
-        var query = session.Events.QueryAllRawEvents().Where(x => x.StreamId.IsOneOf(streams));
+        var query = session.Events.Everything().Where(x => x.StreamId.IsOneOf(streams));
         if (travel.Version is { } sequence) query = query.Where(x => x.Sequence <= sequence);
         if (travel.KnownAt is { } knownAt) query = query.Where(x => x.Timestamp <= knownAt);
         var events = await query.OrderBy(x => x.Sequence).ToListAsync(ct);

@@ -1,3 +1,4 @@
+using CaseTracker.Api.Storage;
 using System.Security.Claims;
 using CaseTracker.Api.Audit;
 using CaseTracker.Api.Auth;
@@ -96,7 +97,7 @@ public static class PersonMerges
             .Select(x => x.Id).ToListAsync(ct);
         if (records.Count == 0) return new MergeGroup(defendantId, []);
 
-        var query = session.Events.QueryAllRawEvents()
+        var query = session.Events.Everything()
             .Where(x => x.StreamId.IsOneOf(records.ToArray()) && x.EventTypesAre(typeof(DefendantsMerged), typeof(DefendantsUnmerged)));
         if (travel.Version is { } sequence) query = query.Where(x => x.Sequence <= sequence);
         if (travel.KnownAt is { } knownAt) query = query.Where(x => x.Timestamp <= knownAt);

@@ -80,7 +80,7 @@ public record ExhibitDisposed(
     DateTimeOffset DisposedAt,
     string Method,
     string Authority,
-    IReadOnlyList<string> Witnesses) : IExhibitEvent
+    IReadOnlyList<string> Witnesses) : IExhibitEvent, IFinalFact
 {
     DateTimeOffset IFact.OccurredAt => DisposedAt;
 }

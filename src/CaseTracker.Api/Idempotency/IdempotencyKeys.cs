@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CaseTracker.Api.Audit;
+using CaseTracker.Api.Storage;
 using CaseTracker.Api.Auth;
 using CaseTracker.Api.Cases;
 using CaseTracker.Api.Defendants;
@@ -64,7 +65,7 @@ public sealed class IdempotencyKeys(RequestDelegate next)
             return;
         }
 
-        var appended = (await session.Events.FetchStreamAsync(record.CaseId, version: record.Version, fromVersion: record.Version, token: http.RequestAborted)).Single().Data;
+        var appended = (await session.Events.ReadStreamAsync(record.CaseId, http.RequestAborted, upToVersion: record.Version, fromVersion: record.Version)).Single().Data;
         http.Response.Headers[ReplayedHeader] = "true";
         if (appended is IPersonOrder order)
         {

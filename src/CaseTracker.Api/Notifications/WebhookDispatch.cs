@@ -1,3 +1,4 @@
+using CaseTracker.Api.Storage;
 using CaseTracker.Api.Cases;
 using CaseTracker.Api.Defendants;
 using JasperFx.Events;
@@ -77,7 +78,7 @@ public sealed class WebhookDispatch : BatchSubscription
                 .Where(x => x.EntryId == subscription.TargetId && x.Kind == EntryKind.Defendant)
                 .Select(x => x.CaseId)
                 .ToListAsync(ct)).Distinct().ToArray();
-        var events = await operations.Events.QueryAllRawEvents()
+        var events = await operations.Events.Everything()
             .Where(x => x.StreamId.IsOneOf(streams) && x.Sequence > subscription.StartsAfter && x.Sequence <= floor)
             .OrderBy(x => x.Sequence)
             .ToListAsync(ct);

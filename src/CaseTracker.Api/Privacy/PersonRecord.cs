@@ -211,7 +211,7 @@ public sealed record PersonNames(Guid DefendantId, IReadOnlyList<string> Names, 
         var cases = await DefendantEndpoints.CasesOf(session, defendantId, ct);
         if (cases.Length == 0) return null;
 
-        var identifications = (await session.Events.QueryAllRawEvents()
+        var identifications = (await session.Events.Everything()
                 .Where(x => x.StreamId.IsOneOf(cases) && x.EventTypesAre(typeof(DefendantIdentified)))
                 .ToListAsync(ct))
             .Select(x => x.Data).OfType<DefendantIdentified>().Where(x => x.DefendantId == defendantId).ToList();

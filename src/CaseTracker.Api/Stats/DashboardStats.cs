@@ -120,8 +120,8 @@ public partial class DashboardStatsProjection : MultiStreamProjection<DashboardS
             case var _ when stats.RestrictedCases.Contains(e.StreamId):
                 break;
             case EntryRetracted retraction:
-                var original = await session.Events.FetchStreamAsync(
-                    e.StreamId, version: retraction.EntryVersion, fromVersion: retraction.EntryVersion, token: cancellation);
+                var original = await session.Events.ReadStreamAsync(
+                    e.StreamId, cancellation, upToVersion: retraction.EntryVersion, fromVersion: retraction.EntryVersion);
                 Count(stats, original.Single().Data, -1);
                 break;
             default:
@@ -135,7 +135,7 @@ public partial class DashboardStatsProjection : MultiStreamProjection<DashboardS
     /// <summary>What one case adds to the totals, from its events up to a version (all of them when null).</summary>
     public static async Task<DashboardStats> ContributionAsync(IQuerySession session, Guid caseId, long? upTo, CancellationToken ct)
     {
-        var events = await session.Events.FetchStreamAsync(caseId, version: upTo ?? 0, token: ct);
+        var events = await session.Events.ReadStreamAsync(caseId, ct, upToVersion: upTo ?? 0);
         var byVersion = events.ToDictionary(x => x.Version);
         var contribution = new DashboardStats();
         foreach (var e in events)

@@ -65,7 +65,7 @@ public sealed class ProjectionFingerprints(IDocumentStore store, TimeProvider cl
         await using (var session = store.QuerySession())
         {
             stored = await session.Query<ProjectionFingerprint>().ToListAsync(ct);
-            hasEvents = await session.Events.QueryAllRawEvents().AnyAsync(ct);
+            hasEvents = await session.Events.Everything().AnyAsync(ct);
         }
 
         var byName = stored.ToDictionary(x => x.Id);

@@ -26,6 +26,7 @@ public static class StorageSetup
         services.AddSingleton<StreamIntegrity>();
         services.AddSingleton<Checkpoints>();
         services.AddSingleton<CaseCheckpoints>();
+        services.AddSingleton<ClosedStreamArchive>();
 
         services.AddMarten(sp => new StoreOptions().ConfigureCaseTracker(
                 ConnectionString(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>()),
@@ -35,7 +36,9 @@ public static class StorageSetup
             .ApplyAllDatabaseChangesOnStartup()
             // Wolverine runs each asynchronous projection on exactly one node and moves it when a node dies.
             .IntegrateWithWolverine(wolverine => wolverine.UseWolverineManagedEventSubscriptionDistribution = true);
-        // Before any hosted service starts (the daemon, Kestrel): a changed projection is rebuilt here, once.
+        // Before any hosted service starts (the daemon, Kestrel), in this order: the event tables in
+        // this build's shape, then a changed projection rebuilt, once.
+        services.AddHostedService<EventSequenceRepair>();
         services.AddHostedService<ProjectionFingerprints>();
 
         return services;

@@ -43,6 +43,11 @@ public static class StoreConfiguration
         // clock after the hash was taken (Marten 9's default, named explicitly because the chain
         // depends on it).
         opts.Events.AppendMode = EventAppendMode.QuickWithServerTimestamps;
+        // The streams of cases closed long ago move to a partition of their own (docs/archiving.md),
+        // out of the indexes every command and the daemon walk. Strict identity, because a partitioned
+        // mt_streams no longer refuses a new stream with an archived stream's id on its own.
+        opts.Events.UseArchivedStreamPartitioning = true;
+        opts.Events.EnableStrictStreamIdentityEnforcement = true;
 
         // The write model, inline so deciders never read a stale case: a small document per case,
         // and a row per entry that commands naming an entry read after taking the stream lock.
@@ -148,6 +153,10 @@ public static class StoreConfiguration
         opts.Schema.For<ProjectionFingerprint>();
         opts.Schema.For<ReadRecord>().Index(x => x.User).Index(x => x.CaseId).Index(x => x.DefendantId).Index(x => x.ExhibitId).Index(x => x.At)
             .GinIndexJsonDataMember(x => x.Shown!).GinIndexJsonDataMember(x => x.Sealed!);
+
+        // An archived stream is a closed case's, and its facts stay in every read model: each
+        // projection reads archived events, live and in a rebuild alike (docs/archiving.md).
+        foreach (var projection in opts.Projections.All.OfType<IEventFilterable>()) projection.IncludeArchivedEvents = true;
 
         // Encryption first: the seal hashes the events as they will be stored, ciphertext and all.
         opts.Listeners.Add(new PersonalDataEncryption(keys));
