@@ -222,6 +222,14 @@ public sealed class ScaleRun(string admin, string signingKey, string auditKey, s
         Console.Error.WriteLine($"scale: {generated.Events:N0} events in {generated.GenerationSeconds:0.0} s; building the read models");
         await generator.BuildReadModels(generated);
         foreach (var (projection, seconds) in generated.Rebuilds) Console.Error.WriteLine($"scale: rebuilt {projection} in {seconds:0.0} s");
+
+        // As a deployment running the nightly archive would be: every closed case and disposed exhibit archived.
+        var archiving = Stopwatch.StartNew();
+        var archived = await new ClosedStreamArchive(store, new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), TimeProvider.System)
+            .RunAsync(0, ClosedStreamArchive.DefaultBatch, CancellationToken.None);
+        generated.ArchivedStreams = archived.Cases + archived.Exhibits;
+        generated.ArchiveSeconds = archiving.Elapsed.TotalSeconds;
+        Console.Error.WriteLine($"scale: archived {archived.Cases:N0} closed cases and {archived.Exhibits:N0} disposed exhibits in {generated.ArchiveSeconds:0.0} s");
         return (connectionString, generated, await DiskUse(connectionString));
     }
 
@@ -232,8 +240,10 @@ public sealed class ScaleRun(string admin, string signingKey, string auditKey, s
         await using (var checkpoint = new NpgsqlCommand("vacuum analyze", connection)) await checkpoint.ExecuteNonQueryAsync();
         await using var command = new NpgsqlCommand($"""
             select 'database', pg_database_size(current_database())
-            union all select 'events', pg_total_relation_size('{StoreConfiguration.Schema}.mt_events')
-            union all select 'streams', pg_total_relation_size('{StoreConfiguration.Schema}.mt_streams')
+            union all select 'events', sum(pg_total_relation_size(relid))::bigint from pg_partition_tree('{StoreConfiguration.Schema}.mt_events')
+            union all select 'events, active', pg_total_relation_size('{StoreConfiguration.Schema}.mt_events_default')
+            union all select 'events, archived', pg_total_relation_size('{StoreConfiguration.Schema}.mt_events_archived')
+            union all select 'streams', sum(pg_total_relation_size(relid))::bigint from pg_partition_tree('{StoreConfiguration.Schema}.mt_streams')
             union all select 'read models', coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint from pg_class c join pg_namespace n on n.oid = c.relnamespace
                 where n.nspname = '{StoreConfiguration.Schema}' and c.relkind = 'r' and c.relname like 'mt_doc_%'
             union all select 'table ' || c.relname, pg_total_relation_size(c.oid) from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -334,6 +344,8 @@ public sealed class ScaleRun(string admin, string signingKey, string auditKey, s
         foreach (var value in small.Values.Keys) Row(value, small.Values[value], large.Values[value], "");
         Row("disk per million events", PerMillion(small, "database"), PerMillion(large, "database"), "MB");
         Row("… of which events", PerMillion(small, "events"), PerMillion(large, "events"), "MB");
+        Row("… … active (not archived)", PerMillion(small, "events, active"), PerMillion(large, "events, active"), "MB");
+        Row("… … archived", PerMillion(small, "events, archived"), PerMillion(large, "events, archived"), "MB");
         Row("… of which read models", PerMillion(small, "read models"), PerMillion(large, "read models"), "MB");
         foreach (var table in large.Disk.Keys.Where(x => x.StartsWith("table ", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
         {
@@ -341,6 +353,8 @@ public sealed class ScaleRun(string admin, string signingKey, string auditKey, s
         }
 
         Row("generation", small.Store.Events / small.Store.GenerationSeconds, large.Store.Events / large.Store.GenerationSeconds, "ev/s");
+        Row("archive of closed streams", small.Store.ArchivedStreams / small.Store.ArchiveSeconds, large.Store.ArchivedStreams / large.Store.ArchiveSeconds, "str/s");
+        Row("streams archived", small.Store.ArchivedStreams, large.Store.ArchivedStreams, "");
         foreach (var (projection, seconds) in large.Store.Rebuilds)
         {
             var before = small.Store.Rebuilds.Single(x => x.Projection == projection).Seconds;

@@ -26,6 +26,10 @@ public sealed class GeneratedStore
     public int RestrictedCases { get; set; }
     public double GenerationSeconds { get; set; }
     public List<(string Projection, double Seconds)> Rebuilds { get; } = [];
+
+    /// <summary>Streams the archive moved after generation (closed cases, disposed exhibits), and how long it took.</summary>
+    public int ArchivedStreams { get; set; }
+    public double ArchiveSeconds { get; set; }
     public Guid LongestCase { get; set; }
     public int LongestLength { get; set; }
 
