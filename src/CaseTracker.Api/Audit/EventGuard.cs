@@ -8,28 +8,55 @@ using Weasel.Postgresql.Triggers;
 namespace CaseTracker.Api.Audit;
 
 /// <summary>
-/// A trigger that refuses UPDATE and DELETE of stored events, so that not even a mistaken
+/// Triggers that refuse UPDATE, DELETE and TRUNCATE of stored events, so that not even a mistaken
 /// maintenance script can rewrite history. A storage feature of its own, because Marten applies
 /// those after the event tables they guard (at start-up and in db-apply).
 /// </summary>
 /// <remarks>
-/// One DELETE is let through: archiving (docs/archiving.md). With archived-stream partitioning,
-/// Marten's <c>mt_archive_stream</c> copies each event of the stream into the archived partition and
-/// then deletes the active row; the guard lets an active row go only when the archived partition
-/// already holds the same event, every column alike but the archived flag. Archived rows themselves
-/// are never updated or deleted, and no event moves between partitions by UPDATE.
+/// Archiving (docs/archiving.md) is let through, and nothing else that touches the archived
+/// partitions. With archived-stream partitioning, Marten's <c>mt_archive_stream</c> copies the
+/// stream's row and each of its events into the archived partitions, then deletes the active rows.
+/// So:
+/// <list type="bullet">
+/// <item>an archived event may be inserted only as a copy of the active one, every column alike but
+/// the flag (<c>to_jsonb(row) - 'is_archived'</c>, so a column Marten adds later is compared too),
+/// and an active event deleted only once that copy exists;</item>
+/// <item>an archived stream row may be inserted only as a copy of the active row, and only when the
+/// stream's last event closes it (<see cref="FinalFacts"/>); the active row deleted only once that
+/// copy exists;</item>
+/// <item>archived rows are never updated or deleted, and no row moves between partitions by UPDATE.</item>
+/// </list>
+/// A superuser or the tables' owner can still switch triggers off; that is what the signatures and
+/// checkpoints are for.
 /// </remarks>
 public sealed class EventGuard(StoreOptions options) : FeatureSchemaBase("CaseTrackerEventGuard", options.Advanced.Migrator)
 {
     public const string FunctionName = "ct_refuse_event_rewrite";
     public const string TriggerName = "ct_events_are_immutable";
+    public const string StreamFunctionName = "ct_refuse_stream_rewrite";
+    public const string TruncateFunctionName = "ct_refuse_truncate";
 
     protected override IEnumerable<ISchemaObject> schemaObjects()
     {
         var schema = options.Events.DatabaseSchemaName;
-        yield return new Function(new PostgresqlObjectName(schema, FunctionName, SchemaUtils.IdentifierUsage.General), $$"""
-            create or replace function {{schema}}.{{FunctionName}}() returns trigger language plpgsql as $guard$
+        var closing = string.Join(", ", FinalFacts.EventTypeNames.Select(x => $"'{x}'"));
+
+        yield return new GuardFunction(Name(schema, FunctionName), $$"""
+            CREATE OR REPLACE FUNCTION {{schema}}.{{FunctionName}}()
+             RETURNS trigger
+             LANGUAGE plpgsql
+            AS $function$
             begin
+              if tg_op = 'INSERT' then
+                if exists (select 1 from {{schema}}.mt_events active
+                           where active.seq_id = new.seq_id and not active.is_archived
+                             and to_jsonb(active) - 'is_archived' = to_jsonb(new) - 'is_archived') then
+                  return new;
+                end if;
+                raise exception 'CaseTracker events are archived only as copies: archived event % (stream %, version %) refused',
+                  new.id, new.stream_id, new.version
+                  using errcode = 'restrict_violation';
+              end if;
               if tg_op = 'DELETE' and not old.is_archived and exists (
                    select 1 from {{schema}}.mt_events archived
                    where archived.seq_id = old.seq_id and archived.is_archived
@@ -41,17 +68,99 @@ public sealed class EventGuard(StoreOptions options) : FeatureSchemaBase("CaseTr
                 using errcode = 'restrict_violation',
                       hint = 'Correct a case by retracting the entry and recording it again.';
             end;
-            $guard$;
+            $function$;
             """);
 
-        yield return new Trigger(
-            new PostgresqlObjectName(schema, TriggerName, SchemaUtils.IdentifierUsage.General),
-            new PostgresqlObjectName(schema, "mt_events", SchemaUtils.IdentifierUsage.General),
-            $"{schema}.{FunctionName}()")
+        yield return new GuardFunction(Name(schema, StreamFunctionName), $$"""
+            CREATE OR REPLACE FUNCTION {{schema}}.{{StreamFunctionName}}()
+             RETURNS trigger
+             LANGUAGE plpgsql
+            AS $function$
+            begin
+              if tg_op = 'INSERT' then
+                if exists (select 1 from {{schema}}.mt_streams active
+                           where active.id = new.id and not active.is_archived
+                             and to_jsonb(active) - 'is_archived' = to_jsonb(new) - 'is_archived')
+                   and exists (select 1 from {{schema}}.mt_events last
+                               where last.stream_id = new.id and last.version = new.version and not last.is_archived
+                                 and last.type in ({{closing}})) then
+                  return new;
+                end if;
+                raise exception 'CaseTracker archives only a closed stream, as a copy of its row: stream % refused', new.id
+                  using errcode = 'restrict_violation';
+              end if;
+              if tg_op = 'DELETE' and not old.is_archived and exists (
+                   select 1 from {{schema}}.mt_streams archived
+                   where archived.id = old.id and archived.is_archived
+                     and to_jsonb(archived) - 'is_archived' = to_jsonb(old) - 'is_archived') then
+                return old;
+              end if;
+              raise exception 'CaseTracker streams are kept whole: % of stream % refused', tg_op, old.id
+                using errcode = 'restrict_violation';
+            end;
+            $function$;
+            """);
+
+        yield return new GuardFunction(Name(schema, TruncateFunctionName), $$"""
+            CREATE OR REPLACE FUNCTION {{schema}}.{{TruncateFunctionName}}()
+             RETURNS trigger
+             LANGUAGE plpgsql
+            AS $function$
+            begin
+              raise exception 'CaseTracker events are immutable: TRUNCATE of % refused', tg_table_name
+                using errcode = 'restrict_violation';
+            end;
+            $function$;
+            """);
+
+        // One event per trigger and conditions as PostgreSQL prints them back, so that a start finds
+        // them unchanged rather than dropping and creating each again.
+        yield return Row("mt_events", TriggerName, FunctionName, TriggerEvents.Update);
+        yield return Row("mt_events", "ct_events_leave_only_archived", FunctionName, TriggerEvents.Delete);
+        yield return Row("mt_events", "ct_events_archived_as_copies", FunctionName, TriggerEvents.Insert, "new.is_archived");
+        yield return Row("mt_streams", "ct_streams_archived_as_copies", StreamFunctionName, TriggerEvents.Insert, "new.is_archived");
+        yield return Row("mt_streams", "ct_archived_streams_stay", StreamFunctionName, TriggerEvents.Update, "(old.is_archived OR new.is_archived)");
+        yield return Row("mt_streams", "ct_streams_leave_only_archived", StreamFunctionName, TriggerEvents.Delete);
+
+        // Truncating a partition fires only that partition's triggers.
+        string[] partitions = options.Events.UseArchivedStreamPartitioning
+            ? ["mt_events_default", "mt_events_archived", "mt_streams_default", "mt_streams_archived"]
+            : [];
+        foreach (var table in (string[])["mt_events", "mt_streams", .. partitions])
         {
-            Timing = TriggerTiming.Before,
-            Events = TriggerEvents.Update | TriggerEvents.Delete,
-            ForEachRow = true,
-        };
+            yield return new Trigger(Name(schema, $"ct_no_truncate_{table}"), Name(schema, table), $"{schema}.{TruncateFunctionName}()")
+            {
+                Timing = TriggerTiming.Before,
+                Events = TriggerEvents.Truncate,
+                ForEachRow = false,
+            };
+        }
+
+        Trigger Row(string table, string name, string function, TriggerEvents events, string? when = null) =>
+            new(Name(schema, name), Name(schema, table), $"{schema}.{function}()")
+            {
+                Timing = TriggerTiming.Before,
+                Events = events,
+                ForEachRow = true,
+                Condition = when,
+            };
+    }
+
+    private static PostgresqlObjectName Name(string schema, string name) => new(schema, name, SchemaUtils.IdentifierUsage.General);
+
+    /// <summary>
+    /// Written as <c>pg_get_functiondef</c> prints it back, so that an unchanged guard is found
+    /// unchanged; and replaced in place when it did change. Weasel replaces a function by dropping it
+    /// with CASCADE, which drops every trigger that calls it, and recreates only the triggers it
+    /// found changed: a changed guard function would leave the tables unguarded.
+    /// </summary>
+    private sealed class GuardFunction(PostgresqlObjectName name, string body) : Function(name, body)
+    {
+        protected override ISchemaObjectDelta CreateFunctionDelta(FunctionBase? actual) => new InPlace(this, (Function?)actual);
+
+        private sealed class InPlace(Function expected, Function? actual) : FunctionDelta(expected, actual)
+        {
+            public override void WriteUpdate(Migrator rules, TextWriter writer) => Expected.WriteCreateStatement(rules, writer);
+        }
     }
 }

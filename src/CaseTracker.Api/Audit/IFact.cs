@@ -1,3 +1,5 @@
+using JasperFx.Events;
+
 namespace CaseTracker.Api.Audit;
 
 /// <summary>
@@ -18,3 +20,16 @@ public interface IFact
 /// with one (docs/archiving.md).
 /// </summary>
 public interface IFinalFact;
+
+public static class FinalFacts
+{
+    /// <summary>
+    /// The stored type names (<c>mt_events.type</c>, which every seal hashes) of the closing events:
+    /// what the archive looks for, the chain check accepts at the end of an archived stream and the
+    /// guard requires before it lets a stream's row into the archived partition.
+    /// </summary>
+    public static IReadOnlyList<string> EventTypeNames { get; } = [.. typeof(IFinalFact).Assembly.GetTypes()
+        .Where(type => type.IsClass && typeof(IFinalFact).IsAssignableFrom(type))
+        .Select(type => type.GetEventTypeName())
+        .Order(StringComparer.Ordinal)];
+}

@@ -104,7 +104,7 @@ public sealed class StreamIntegrity(IDocumentStore store, AuditKey key)
         public ChainCheck End(long streamVersion) =>
             Expected - 1 < streamVersion
                 ? Invalid(Expected, $"the stream is at version {streamVersion} but its events end at {Expected - 1}")
-                : archived && _last is { } last && !typeof(IFinalFact).IsAssignableFrom(last.ClrType)
+                : archived && _last is { } last && !FinalFacts.EventTypeNames.Contains(last.StoredType)
                     ? Invalid(last.Version, "the stream is archived but was never closed: its last event is not a closing one")
                     : new ChainCheck(streamType, true, _count, null, null);
 

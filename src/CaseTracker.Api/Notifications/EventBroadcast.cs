@@ -55,6 +55,8 @@ public sealed class EventBroadcast : BatchSubscription
     {
         // Configuring a broker on a running system starts the feed there, rather than replaying years of history into it.
         Options.SubscribeFromPresent();
+        // An event not yet published when its stream is archived is still published (docs/archiving.md).
+        IncludeArchivedEvents = true;
     }
 
     public static string? ConfiguredUri(IConfiguration configuration) =>

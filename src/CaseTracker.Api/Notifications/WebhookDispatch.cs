@@ -25,6 +25,8 @@ public sealed class WebhookDispatch : BatchSubscription
         // A subscription covers only events recorded after it, so nothing before the first start
         // can be due; a new deployment does not read the whole history to find that out.
         Options.SubscribeFromPresent();
+        // An event the dispatch has not reached when its stream is archived is still due (docs/archiving.md).
+        IncludeArchivedEvents = true;
     }
 
     public override async Task ProcessEventsAsync(

@@ -28,8 +28,19 @@ public class ArchiveCommand : JasperFxAsyncCommand<ArchiveInput>
             return false;
         }
 
-        var run = await archive.RunAsync(days, input.BatchFlag, CancellationToken.None);
+        ArchiveRun run;
+        try
+        {
+            run = await archive.RunAsync(days, input.BatchFlag, CancellationToken.None);
+        }
+        catch (InvalidOperationException e)
+        {
+            await Console.Error.WriteLineAsync($"archive: {e.Message}");
+            return false;
+        }
+
+        foreach (var (streamId, reason) in run.Failed) Console.WriteLine($"NOT ARCHIVED {streamId}: {reason}");
         Console.WriteLine($"{run.Cases} cases and {run.Exhibits} exhibits closed before {run.ClosedBefore:u} archived");
-        return true;
+        return run.Failed.Count == 0;
     }
 }

@@ -9,7 +9,8 @@ namespace CaseTracker.Api.Storage;
 /// <param name="ClosedBefore">streams whose closing fact was recorded at or before this time were archived</param>
 /// <param name="Cases">case streams archived by this run</param>
 /// <param name="Exhibits">exhibit streams archived by this run</param>
-public sealed record ArchiveRun(DateTimeOffset ClosedBefore, int Cases, int Exhibits);
+/// <param name="Failed">streams the run could not archive, with PostgreSQL's reason; the others were archived all the same</param>
+public sealed record ArchiveRun(DateTimeOffset ClosedBefore, int Cases, int Exhibits, IReadOnlyList<(Guid StreamId, string Reason)> Failed);
 
 /// <summary>
 /// Moves the streams of closed cases and disposed exhibits to the archived partition once their
@@ -29,22 +30,68 @@ public sealed class ClosedStreamArchive(IDocumentStore store, IConfiguration con
 
     public async Task<ArchiveRun> RunAsync(int closedForDays, int batch, CancellationToken ct)
     {
-        var closedBefore = clock.GetUtcNow().AddDays(-closedForDays);
-        var candidates = await CandidatesAsync(closedBefore, ct);
-        foreach (var chunk in candidates.Chunk(Math.Max(1, batch)))
+        await using (var connection = store.Storage.Database.CreateConnection())
         {
-            await using var session = store.LightweightSession();
-            foreach (var (streamId, _) in chunk) session.Events.ArchiveStream(streamId);
-            // The active partition's key no longer covers an archived id; the identity table does,
-            // but a stream started before partitioning was turned on has no row there yet.
-            session.QueueSqlCommand(
-                $"insert into {store.Options.Events.DatabaseSchemaName}.mt_streams_identity (id) select unnest(?) on conflict do nothing",
-                chunk.Select(x => x.StreamId).ToArray());
-            await session.SaveChangesAsync(ct);
+            // Marten's first session would convert unpartitioned tables on the spot, in no maintenance window.
+            await connection.OpenAsync(ct);
+            await using var partitioned = new NpgsqlCommand($"select relkind = 'p' from pg_class where oid = to_regclass('{store.Events()}')", connection);
+            if (await partitioned.ExecuteScalarAsync(ct) is not true)
+            {
+                throw new InvalidOperationException(
+                    "The event tables are not partitioned yet: run db-apply (in a maintenance window on a large store) and start the API once, then archive (docs/archiving.md).");
+            }
         }
 
-        var closedCases = candidates.Count(x => x.ClosedBy == typeof(CaseClosed).GetEventTypeName());
-        return new ArchiveRun(closedBefore, closedCases, candidates.Count - closedCases);
+        var closedBefore = clock.GetUtcNow().AddDays(-closedForDays);
+        var candidates = await CandidatesAsync(closedBefore, ct);
+        var failed = new List<(Guid, string)>();
+        foreach (var chunk in candidates.Chunk(Math.Max(1, batch)))
+        {
+            try
+            {
+                await ArchiveAsync(chunk, ct);
+            }
+            catch (Exception e) when (Refusal(e) is not null)
+            {
+                // One stream the guard or a constraint refuses must not hold back the rest of its
+                // batch, every night: each is tried alone, and those that fail are reported.
+                foreach (var stream in chunk)
+                {
+                    try
+                    {
+                        await ArchiveAsync([stream], ct);
+                    }
+                    catch (Exception alone) when (Refusal(alone) is { } refusal)
+                    {
+                        failed.Add((stream.StreamId, refusal.MessageText));
+                    }
+                }
+            }
+        }
+
+        var archived = candidates.ExceptBy(failed.Select(x => x.Item1), x => x.StreamId).ToList();
+        var closedCases = archived.Count(x => x.ClosedBy == typeof(CaseClosed).GetEventTypeName());
+        return new ArchiveRun(closedBefore, closedCases, archived.Count - closedCases, failed);
+    }
+
+    /// <summary>PostgreSQL's refusal, however deep Marten wrapped it.</summary>
+    private static PostgresException? Refusal(Exception? e) => e switch
+    {
+        null => null,
+        PostgresException postgres => postgres,
+        _ => Refusal(e.InnerException),
+    };
+
+    private async Task ArchiveAsync(IReadOnlyCollection<(Guid StreamId, string ClosedBy)> streams, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        foreach (var (streamId, _) in streams) session.Events.ArchiveStream(streamId);
+        // The active partition's key no longer covers an archived id; the identity table does,
+        // but a stream started before partitioning was turned on has no row there yet.
+        session.QueueSqlCommand(
+            $"insert into {store.Options.Events.DatabaseSchemaName}.mt_streams_identity (id) select unnest(?) on conflict do nothing",
+            streams.Select(x => x.StreamId).ToArray());
+        await session.SaveChangesAsync(ct);
     }
 
     /// <summary>
@@ -55,11 +102,6 @@ public sealed class ClosedStreamArchive(IDocumentStore store, IConfiguration con
     /// </summary>
     private async Task<IReadOnlyList<(Guid StreamId, string ClosedBy)>> CandidatesAsync(DateTimeOffset closedBefore, CancellationToken ct)
     {
-        var closing = typeof(IFinalFact).Assembly.GetTypes()
-            .Where(type => type.IsClass && typeof(IFinalFact).IsAssignableFrom(type))
-            .Select(type => type.GetEventTypeName())
-            .ToArray();
-
         await using var connection = store.Storage.Database.CreateConnection();
         await connection.OpenAsync(ct);
         await using var command = new NpgsqlCommand(
@@ -71,7 +113,7 @@ public sealed class ClosedStreamArchive(IDocumentStore store, IConfiguration con
              order by s.timestamp
              """, connection);
         command.Parameters.AddWithValue("closedBefore", closedBefore);
-        command.Parameters.AddWithValue("closing", closing);
+        command.Parameters.AddWithValue("closing", FinalFacts.EventTypeNames.ToArray());
 
         var found = new List<(Guid, string)>();
         await using var reader = await command.ExecuteReaderAsync(ct);

@@ -148,50 +148,112 @@ public class archiving_closed_cases(ArchiveFixture fixture) : IntegrationContext
     }
 
     [Fact]
-    public async Task the_guard_lets_an_event_leave_the_active_partition_only_as_its_archived_copy()
+    public async Task the_guard_lets_a_stream_leave_the_active_partitions_only_whole_closed_and_as_its_copy()
     {
-        var caseId = await OpenCase();
-        await Accepted($"/api/cases/{caseId}/tips", Commands.Tip());
+        var open = await OpenCase();
+        await Accepted($"/api/cases/{open}/tips", Commands.Tip());
+        var (closed, _, _, _) = await ClosedCase("Wu Gang");
         await using var connection = new NpgsqlConnection(Fixture.ConnectionString);
         await connection.OpenAsync();
 
-        async Task<string> Refusal(string sql)
+        async Task<string> Refusal(string sql, Guid streamId)
         {
             await using var command = new NpgsqlCommand(string.Format(sql, StoreConfiguration.Schema), connection);
-            command.Parameters.AddWithValue("id", caseId);
+            command.Parameters.AddWithValue("id", streamId);
             return (await Should.ThrowAsync<PostgresException>(() => command.ExecuteNonQueryAsync())).MessageText;
         }
 
-        (await Refusal("delete from {0}.mt_events where stream_id = @id and version = 2")).ShouldContain("CaseTracker events are immutable");
-        (await Refusal("update {0}.mt_events set is_archived = true where stream_id = @id and version = 2")).ShouldContain("CaseTracker events are immutable");
-        // A copy that differs in anything but the flag does not let the original go.
+        (await Refusal("delete from {0}.mt_events where stream_id = @id and version = 2", open)).ShouldContain("CaseTracker events are immutable");
+        (await Refusal("update {0}.mt_events set is_archived = true where stream_id = @id and version = 2", open)).ShouldContain("CaseTracker events are immutable");
+        (await Refusal("select {0}.mt_archive_stream(@id)", open)).ShouldContain("archives only a closed stream");
+        (await Refusal("update {0}.mt_streams set is_archived = true where id = @id", open)).ShouldContain("kept whole");
+        (await Refusal("delete from {0}.mt_streams where id = @id", open)).ShouldContain("kept whole");
+        foreach (var table in new[] { "mt_events", "mt_events_default", "mt_events_archived", "mt_streams", "mt_streams_archived" })
+        {
+            (await Refusal($"truncate {{0}}.{table} cascade", open)).ShouldContain("TRUNCATE");
+        }
+
+        // A closed case's copy that differs in anything but the flag is refused, and so the original stays.
         (await Refusal("""
-                       begin;
                        insert into {0}.mt_streams (id, type, version, timestamp, created, tenant_id, is_archived)
                          select id, type, version, timestamp, created, tenant_id, true from {0}.mt_streams where id = @id;
                        insert into {0}.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type, correlation_id, causation_id, headers, user_name, is_archived)
-                         select seq_id, id, stream_id, version, jsonb_set(data, '{{subjectAlias}}', '"forged"'), type, timestamp, tenant_id, mt_dotnet_type, correlation_id, causation_id, headers, user_name, true
-                         from {0}.mt_events where stream_id = @id and version = 2;
-                       delete from {0}.mt_events where stream_id = @id and version = 2 and not is_archived;
-                       """)).ShouldContain("CaseTracker events are immutable");
-        await using (var rollback = new NpgsqlCommand("rollback", connection)) await rollback.ExecuteNonQueryAsync();
+                         select seq_id, id, stream_id, version, jsonb_set(data, '{{place}}', '"forged"'), type, timestamp, tenant_id, mt_dotnet_type, correlation_id, causation_id, headers, user_name, true
+                         from {0}.mt_events where stream_id = @id and version = 4;
+                       """, closed)).ShouldContain("archived only as copies");
+        (await Partitions(closed)).ShouldAllBe(archived => !archived);
 
         // Archived whole (as the archive does), its rows are as immutable as before.
         await using (var archive = new NpgsqlCommand($"select {StoreConfiguration.Schema}.mt_archive_stream(@id)", connection))
         {
-            archive.Parameters.AddWithValue("id", caseId);
+            archive.Parameters.AddWithValue("id", closed);
             await archive.ExecuteNonQueryAsync();
         }
 
-        (await Partitions(caseId)).ShouldAllBe(archived => archived);
-        (await Refusal("delete from {0}.mt_events where stream_id = @id and version = 2")).ShouldContain("CaseTracker events are immutable");
-        (await Refusal("update {0}.mt_events set is_archived = false where stream_id = @id")).ShouldContain("CaseTracker events are immutable");
-        (await Refusal("update {0}.mt_events set data = data where stream_id = @id")).ShouldContain("CaseTracker events are immutable");
+        (await Partitions(closed)).ShouldAllBe(archived => archived);
+        (await Refusal("delete from {0}.mt_events where stream_id = @id and version = 2", closed)).ShouldContain("CaseTracker events are immutable");
+        (await Refusal("update {0}.mt_events set is_archived = false where stream_id = @id", closed)).ShouldContain("CaseTracker events are immutable");
+        (await Refusal("update {0}.mt_events set data = data where stream_id = @id", closed)).ShouldContain("CaseTracker events are immutable");
+        (await Refusal("update {0}.mt_streams set version = version where id = @id", closed)).ShouldContain("kept whole");
+        (await Refusal("delete from {0}.mt_streams where id = @id", closed)).ShouldContain("kept whole");
+        (await GetJson<IntegrityReport>($"/api/cases/{closed}/integrity", Roles.Auditor)).Valid.ShouldBeTrue();
+    }
 
-        // The case was open: no archive run would have moved it, and the chain check says so.
+    [Fact]
+    public async Task a_stream_archived_with_the_guard_switched_off_is_named_when_it_was_never_closed()
+    {
+        var caseId = await OpenCase();
+        await Accepted($"/api/cases/{caseId}/tips", Commands.Tip());
+        await Tamper("select {0}.mt_archive_stream(@id)", caseId);
+
         var report = await GetJson<IntegrityReport>($"/api/cases/{caseId}/integrity", Roles.Auditor);
         (report.Valid, report.FirstInvalidVersion).ShouldBe((false, 2L));
         report.Reason!.ShouldContain("never closed");
+    }
+
+    [Fact]
+    public async Task a_stream_the_archive_cannot_move_is_reported_and_holds_back_no_other()
+    {
+        var (stuck, _, _, _) = await ClosedCase("Zheng Hui");
+        var (other, _, _, _) = await ClosedCase("Feng Yu");
+        // An archived row already there (put in with the guard off) makes the copy collide.
+        await Tamper("insert into {0}.mt_streams (id, type, version, timestamp, created, tenant_id, is_archived) " +
+                     "select id, type, version, timestamp, created, tenant_id, true from {0}.mt_streams where id = @id", stuck);
+
+        var run = await Archive.RunAsync(0, ClosedStreamArchive.DefaultBatch, CancellationToken.None);
+
+        run.Failed.Select(x => x.StreamId).ShouldBe([stuck]);
+        (await Partitions(other)).ShouldAllBe(archived => archived);
+        (await StreamVersion(stuck)).ShouldBeGreaterThan(0);
+
+        // Taken out again, so that the other tests' runs of this database have nothing to report.
+        await Tamper("delete from {0}.mt_streams where id = @id and is_archived", stuck);
+        (await Archive.RunAsync(0, ClosedStreamArchive.DefaultBatch, CancellationToken.None)).Failed.ShouldBeEmpty();
+        (await Partitions(stuck)).ShouldAllBe(archived => archived);
+    }
+
+    private async Task Tamper(string sql, Guid streamId)
+    {
+        await using var connection = new NpgsqlConnection(Fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("set session_replication_role = replica; " + string.Format(sql, StoreConfiguration.Schema), connection);
+        command.Parameters.AddWithValue("id", streamId);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
+    public async Task every_reader_of_the_event_log_reads_archived_streams()
+    {
+        var projections = ((Marten.StoreOptions)Fixture.Store.Options).Projections;
+        var shards = projections.AllShards();
+        shards.Select(x => x.Name.Name).ShouldContain("WebhookDispatch");
+        shards.Select(x => x.Name.Name).ShouldContain("DefendantProfile");
+        foreach (var shard in shards) shard.Filters.IncludeArchivedEvents.ShouldBeTrue(shard.Name.Identity);
+        // Inline projections run in no shard but are rebuilt by one.
+        foreach (var projection in projections.All)
+        {
+            projection.ShouldBeAssignableTo<JasperFx.Events.Projections.IEventFilterable>()!.IncludeArchivedEvents.ShouldBeTrue(projection.Name);
+        }
     }
 
     [Fact]
