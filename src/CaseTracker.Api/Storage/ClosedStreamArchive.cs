@@ -28,7 +28,10 @@ public sealed class ClosedStreamArchive(IDocumentStore store, IConfiguration con
 
     public int ClosedForDays { get; } = configuration.GetValue("Archive:ClosedForDays", DefaultClosedForDays);
 
-    public async Task<ArchiveRun> RunAsync(int closedForDays, int batch, CancellationToken ct)
+    public Task<ArchiveRun> RunAsync(int closedForDays, int batch, CancellationToken ct) =>
+        RunAsync(clock.GetUtcNow().AddDays(-closedForDays), batch, ct);
+
+    public async Task<ArchiveRun> RunAsync(DateTimeOffset closedBefore, int batch, CancellationToken ct)
     {
         await using (var connection = store.Storage.Database.CreateConnection())
         {
@@ -42,7 +45,6 @@ public sealed class ClosedStreamArchive(IDocumentStore store, IConfiguration con
             }
         }
 
-        var closedBefore = clock.GetUtcNow().AddDays(-closedForDays);
         var candidates = await CandidatesAsync(closedBefore, ct);
         var failed = new List<(Guid, string)>();
         foreach (var chunk in candidates.Chunk(Math.Max(1, batch)))

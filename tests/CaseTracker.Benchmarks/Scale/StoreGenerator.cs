@@ -29,6 +29,7 @@ public sealed class GeneratedStore
 
     /// <summary>Streams the archive moved after generation (closed cases, disposed exhibits), and how long it took.</summary>
     public int ArchivedStreams { get; set; }
+    public int ArchivedCases { get; set; }
     public double ArchiveSeconds { get; set; }
     public Guid LongestCase { get; set; }
     public int LongestLength { get; set; }
@@ -347,8 +348,12 @@ public sealed class StoreGenerator(DocumentStore store, AuditKey key, PersonalKe
         events.Add(new CaseOpened(plan.Id, reference, $"Investigation {reference}", lead, "Hebei, CN", partners, opened));
 
         var room = plan.Length - 1;
-        var restricted = !plan.Heavy && _random.Next(100) == 0 && room > 6;
-        var lifted = restricted && _random.Next(3) == 0;
+        // The first few cases are restricted in every store, the small one included, so that an
+        // analyst reads each with cases hidden: the ratio then compares sizes, not whether anything
+        // is hidden (a small store of a hundred cases would otherwise often have none).
+        var restrictedOnPurpose = _caseIds.Count <= 3;
+        var restricted = !plan.Heavy && room > 6 && (restrictedOnPurpose || _random.Next(100) == 0);
+        var lifted = restricted && !restrictedOnPurpose && _random.Next(3) == 0;
         var closed = !plan.Heavy && _random.Next(10) < 3 && room > 4;
         var reserved = (closed ? 1 : 0) + (restricted ? 1 : 0) + (lifted ? 1 : 0);
         room -= reserved;
