@@ -120,9 +120,7 @@ public partial class DashboardStatsProjection : MultiStreamProjection<DashboardS
             case var _ when stats.RestrictedCases.Contains(e.StreamId):
                 break;
             case EntryRetracted retraction:
-                var original = await session.Events.ReadStreamAsync(
-                    e.StreamId, cancellation, upToVersion: retraction.EntryVersion, fromVersion: retraction.EntryVersion);
-                Count(stats, original.Single().Data, -1);
+                Count(stats, await RetractedAsync(session, e.StreamId, retraction, cancellation), -1);
                 break;
             default:
                 Count(stats, e.Data, +1);
@@ -130,6 +128,13 @@ public partial class DashboardStatsProjection : MultiStreamProjection<DashboardS
         }
 
         return stats;
+    }
+
+    /// <summary>The fact a retraction withdraws, read back from its stream (it never changes).</summary>
+    public static async Task<object> RetractedAsync(IQuerySession session, Guid streamId, EntryRetracted retraction, CancellationToken ct)
+    {
+        var original = await session.Events.ReadStreamAsync(streamId, ct, upToVersion: retraction.EntryVersion, fromVersion: retraction.EntryVersion);
+        return original.Single().Data;
     }
 
     /// <summary>What one case adds to the totals, from its events up to a version (all of them when null).</summary>
@@ -220,7 +225,7 @@ public static class GetStatsEndpoint
     /// <summary>Reads the dashboard totals.</summary>
     /// <remarks>
     /// The shared totals, plus the restricted cases this reader may see (all of them for auditors),
-    /// counted from their events; restricted cases of other agencies stay out of every figure.
+    /// each kept as totals of its own; restricted cases of other agencies stay out of every figure.
     /// Exhibits and confirmed grams are counted as the request is answered, from the exhibits' own
     /// read model, so they are never behind and follow need-to-know exactly as exhibit reads do.
     /// </remarks>
@@ -231,9 +236,10 @@ public static class GetStatsEndpoint
     {
         var totals = await session.LoadAsync<DashboardStats>(DashboardStats.AllCases, ct) ?? new DashboardStats();
         var hidden = await CaseVisibility.HiddenFrom(session, http.User, ct);
-        foreach (var caseId in totals.RestrictedCases.Except(hidden))
+        var shown = totals.RestrictedCases.Except(hidden).ToArray();
+        if (shown.Length > 0)
         {
-            totals.Merge(await DashboardStatsProjection.ContributionAsync(session, caseId, null, ct), +1);
+            foreach (var restricted in await session.LoadManyAsync<RestrictedCaseTotals>(ct, shown)) totals.Merge(restricted.Totals, +1);
         }
 
         var (exhibits, confirmed) = await ExhibitTotals(session, hidden, ct);
@@ -275,15 +281,19 @@ public static class GetStatsEndpoint
     /// <summary>
     /// People identified in at least one case the reader may see; a merged person is one with their
     /// survivor and is not counted again (the survivor stands for both, as their profile does).
+    /// Everyone is kept counted by <see cref="PeopleCountProjection"/>; a reader with hidden cases
+    /// is then told that count less the people whom only those cases name, read through the GIN
+    /// index on the profiles' case ids, so the cost follows the hidden cases' people, not the store.
     /// </summary>
     private static async Task<long> DistinctPeople(IQuerySession session, IReadOnlyList<Guid> hidden, CancellationToken ct)
     {
-        var people = session.Query<DefendantProfile>().Where(p => p.MatchesSql(PersonMerges.NotMerged(session.DocumentStore)));
-        if (hidden.Count == 0) return await people.CountAsync(ct);
+        var everyone = (await session.LoadAsync<PeopleCount>(PeopleCount.All, ct))?.People ?? 0;
+        if (hidden.Count == 0) return everyone;
 
-        // Everyone, less those every case of whom is hidden: the second count reads only the people
-        // of hidden cases, through the GIN index on their case ids, rather than every profile's cases.
-        var onlyInHidden = await people.Where(p => p.MatchesSql("d.case_ids <@ ?", hidden.ToArray())).CountAsync(ct);
-        return await people.CountAsync(ct) - onlyInHidden;
+        var onlyInHidden = await session.Query<DefendantProfile>()
+            .Where(p => p.MatchesSql(PersonMerges.NotMerged(session.DocumentStore)))
+            .Where(p => p.MatchesSql("d.case_ids <@ ?", hidden.ToArray()))
+            .CountAsync(ct);
+        return everyone - onlyInHidden;
     }
 }

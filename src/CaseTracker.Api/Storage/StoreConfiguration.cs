@@ -121,6 +121,10 @@ public static class StoreConfiguration
         opts.Projections.Add(new DefendantNamesProjection(keys), ProjectionLifecycle.Async);
         opts.Schema.For<DefendantNames>().Duplicate(x => x.DefendantId);
         opts.Projections.Add<DashboardStatsProjection>(ProjectionLifecycle.Async);
+        // Beside the totals, so that reading them costs the same at any size (docs/benchmarks.md): the
+        // people counted as profiles come and go and people are merged, and each restricted case's totals.
+        opts.Projections.Add(new PeopleCountProjection(), ProjectionLifecycle.Async);
+        opts.Projections.Add(new RestrictedCaseTotalsProjection(), ProjectionLifecycle.Async);
         // What followers of a case or person are told: a row per event and target, read by target
         // after a sequence. The webhook dispatch and the broker feed are Wolverine subscriptions,
         // registered with the notifications (Notifications/NotificationsSetup.cs).

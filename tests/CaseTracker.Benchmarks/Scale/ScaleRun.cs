@@ -301,7 +301,7 @@ public sealed class ScaleRun(string admin, string signingKey, string auditKey, s
                 await using var command = new NpgsqlCommand($"""
                     select coalesce(max(extract(epoch from now() - (select e.timestamp from {StoreConfiguration.Schema}.mt_events e
                         where e.seq_id > p.last_seq_id and isfinite(e.timestamp) order by e.seq_id limit 1))), 0)::float8
-                    from {StoreConfiguration.Schema}.mt_event_progression p where p.name in ('DefendantProfile:All', 'DefendantNames:All', 'DashboardStats:All')
+                    from {StoreConfiguration.Schema}.mt_event_progression p where p.name in ('DefendantProfile:All', 'DefendantNames:All', 'DashboardStats:All', 'PeopleCount:All', 'RestrictedCaseTotals:All')
                     """, connection);
                 samples.Add((double)(await command.ExecuteScalarAsync())!);
                 try

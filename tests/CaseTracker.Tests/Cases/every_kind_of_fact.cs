@@ -109,6 +109,7 @@ public class every_kind_of_fact
 
         DefendantProfileProjection.Concerning(sample).ShouldBe(person);
         if (person is not { } id) return;
+        new PeopleCountProjection().IncludedEventTypes.ShouldContain(sample.GetType(), "the people count reads every fact that can make a profile");
 
         var projection = new DefendantProfileProjection(new PersonalKeys(new MasterKey(AppFixture.MasterKey)));
         var profile = projection.Evolve(null, id, Wrap(Before[1], 2));
@@ -121,7 +122,7 @@ public class every_kind_of_fact
     /// </summary>
     private static readonly HashSet<Type> WithoutTotals =
     [
-        typeof(DefendantIdentified), // people are counted from the profiles
+        typeof(DefendantIdentified), // people are counted by PeopleCountProjection
         typeof(ChargeFiled), typeof(VerdictReached), typeof(CaseLinked),
         typeof(CaseRestricted), typeof(CaseRestrictionLifted), // they move a case's whole contribution
         typeof(EntryRetracted), // it takes back what the retracted fact counted

@@ -1,5 +1,9 @@
+using CaseTracker.Api.Auth;
+using CaseTracker.Api.Defendants;
 using CaseTracker.Api.Stats;
+using CaseTracker.Api.Storage;
 using CaseTracker.Tests.Support;
+using Marten;
 using Shouldly;
 using Xunit;
 
@@ -73,5 +77,50 @@ public class dashboard_stats(AppFixture fixture) : IntegrationContext(fixture)
 
         (commuted.Sentences.GetValueOrDefault("death-with-reprieve") - before.Sentences["death-with-reprieve"]).ShouldBe(-1);
         restored.Sentences.ShouldBe(before.Sentences);
+    }
+
+    /// <summary>
+    /// The people the dashboard counts, as the profiles would be counted from scratch: every profile
+    /// of someone not merged into anyone, whatever the other tests of the collection left.
+    /// </summary>
+    private async Task<(long Kept, long Fresh)> People()
+    {
+        await ProjectionsCaughtUp();
+        await using var session = Fixture.Store.QuerySession();
+        var kept = (await session.LoadAsync<PeopleCount>(PeopleCount.All))?.People ?? 0;
+        var fresh = await session.QueryAsync<long>(
+            $"select count(*) from {StoreConfiguration.Schema}.mt_doc_defendantprofile d where {PersonMerges.NotMerged(Fixture.Store)}");
+        return (kept, fresh.Single());
+    }
+
+    [Fact]
+    public async Task the_people_count_follows_identifications_retractions_merges_and_reversals_as_a_fresh_count_would()
+    {
+        var first = await OpenCase();
+        var second = await OpenCase();
+        var (start, fresh) = await People();
+        start.ShouldBe(fresh);
+        var liu = await IdentifyDefendant(first, "Liu Yong");
+        await Accepted($"/api/cases/{second}/defendants", new { defendantId = liu });
+        var jiang = await IdentifyDefendant(first, "Jiang Juhua");
+        var wang = await IdentifyDefendant(second, "Wang Wei");
+        (await People()).ShouldBe((start + 3, start + 3), "three people, one of them in two cases");
+
+        await Accepted($"/api/cases/{first}/retractions", Commands.Retraction(liu));
+        (await People()).ShouldBe((start + 3, start + 3), "still identified in the second case");
+        await Accepted($"/api/cases/{second}/retractions", Commands.Retraction(wang));
+        (await People()).ShouldBe((start + 2, start + 2), "no case identifies them any more");
+        await IdentifyDefendant(first, "Zhao Lei");
+        (await People()).ShouldBe((start + 3, start + 3), "a new person");
+
+        var merge = Read<MergeRecorded>(await Post($"/api/defendants/{liu}/merges",
+            new { mergedDefendantId = jiang, reason = "Same person", mergedAt = "2019-03-01T09:00:00+08:00" }, 200));
+        (await People()).ShouldBe((start + 2, start + 2), "a merged person is counted once, with the survivor");
+        await Post($"/api/defendants/{liu}/merges/{merge.MergeId}/reversal", new { reason = "Not the same", reversedAt = "2019-04-01T09:00:00+08:00" }, 200);
+        (await People()).ShouldBe((start + 3, start + 3), "a reversed merge counts both again");
+        await Post($"/api/defendants/{liu}/merges", new { mergedDefendantId = jiang, reason = "Same after all", mergedAt = "2019-05-01T09:00:00+08:00" }, 200);
+        await Accepted($"/api/cases/{first}/retractions", Commands.Retraction(jiang));
+        (await People()).ShouldBe((start + 2, start + 2), "a merged person whose profile goes was not counted anyway");
+        (await GetJson<StatsView>("/api/stats", Roles.Auditor)).Defendants.ShouldBe(start + 2, "an auditor hides no case: the kept count is the answer");
     }
 }

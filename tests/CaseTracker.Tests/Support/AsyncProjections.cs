@@ -6,7 +6,7 @@ namespace CaseTracker.Tests.Support;
 /// <summary>Reads the asynchronous projections' progress and documents straight from PostgreSQL.</summary>
 public static class AsyncProjections
 {
-    public static readonly string[] Async = ["DefendantProfile", "DefendantNames", "DashboardStats"];
+    public static readonly string[] Async = ["DefendantProfile", "DefendantNames", "DashboardStats", "PeopleCount", "RestrictedCaseTotals"];
 
     /// <summary>Waits until every asynchronous projection has applied every committed event.</summary>
     public static async Task CaughtUp(string connectionString, TimeSpan timeout)
