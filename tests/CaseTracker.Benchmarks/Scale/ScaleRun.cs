@@ -189,7 +189,7 @@ public sealed class ScaleRun(string admin, string signingKey, string auditKey, s
             figures.Checks[$"hash chain of {(caseId == generated.LongestCase ? "the longest case" : $"case {caseId}")} valid"] = integrity["valid"]!.GetValue<bool>();
         }
 
-        figures.Checks["every closed case archived, none refused"] = generated.ArchivedCases == generated.ClosedCases;
+        figures.Checks["every closed case archived, none refused"] = generated.ArchivedCases == generated.EveryClosedCase;
         var stats = JsonNode.Parse(await store.Analyst.GetStringAsync("/api/stats"))!;
         figures.Checks["dashboard counts every open and closed case"] =
             stats["cases"]!["open"]!.GetValue<int>() == generated.OpenCases && stats["cases"]!["closed"]!.GetValue<int>() == generated.ClosedCases;

@@ -30,6 +30,9 @@ public sealed class GeneratedStore
     /// <summary>Streams the archive moved after generation (closed cases, disposed exhibits), and how long it took.</summary>
     public int ArchivedStreams { get; set; }
     public int ArchivedCases { get; set; }
+
+    /// <summary>Closed cases, restricted ones included (<see cref="ClosedCases"/> counts those an outsider's dashboard shows).</summary>
+    public int EveryClosedCase { get; set; }
     public double ArchiveSeconds { get; set; }
     public Guid LongestCase { get; set; }
     public int LongestLength { get; set; }
@@ -212,6 +215,7 @@ public sealed class StoreGenerator(DocumentStore store, AuditKey key, PersonalKe
         foreach (var plan in plans)
         {
             result.Cases++;
+            if (plan.Closed) result.EveryClosedCase++;
             if (plan.RestrictedAtEnd)
             {
                 result.RestrictedCases++;
