@@ -131,7 +131,7 @@ public class AuditCommand : JasperFxAsyncCommand<AuditInput>
 
         var verdict = ExportVerifier.Verify(file, publicKey);
         Console.WriteLine(verdict.Valid
-            ? $"VALID export of case {verdict.CaseId}: {verdict.Events} events in {verdict.Streams} streams, every hash and link recomputed; " +
+            ? $"VALID export of case {verdict.CaseId}: {verdict.Events} events in {verdict.Streams} {(verdict.Streams == 1 ? "stream" : "streams")}, every hash and link recomputed; " +
               $"checkpoint taken {verdict.TakenAt}, its signature verified with {input.KeyFlag ?? "the development key"}"
             : $"INVALID line {verdict.Line} of {input.File}: {verdict.Reason}");
         return verdict.Valid;

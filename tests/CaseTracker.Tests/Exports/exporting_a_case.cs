@@ -121,7 +121,7 @@ public class exporting_a_case(AppFixture fixture) : IntegrationContext(fixture)
         var (exitCode, output, errors) = await VerifyOffline(await Export(caseId));
 
         exitCode.ShouldBe(0, output + errors);
-        output.ShouldContain($"VALID export of case {caseId}: 6 events in 1 streams");
+        output.ShouldContain($"VALID export of case {caseId}: 6 events in 1 stream,");
     }
 
     [Fact]
