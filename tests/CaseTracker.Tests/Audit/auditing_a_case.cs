@@ -306,17 +306,6 @@ public class auditing_a_case(AppFixture fixture) : IntegrationContext(fixture)
         output.ShouldContain("its signature does not verify");
     }
 
-    /// <summary>As a superuser who has switched off triggers for the session.</summary>
-    private async Task Tamper(string sql, Guid caseId)
-    {
-        await using var connection = new NpgsqlConnection(Fixture.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(
-            "set session_replication_role = replica; " + string.Format(sql, StoreConfiguration.Schema), connection);
-        command.Parameters.AddWithValue("id", caseId);
-        await command.ExecuteNonQueryAsync();
-    }
-
     /// <summary>What an attacker without the audit key can do: make every plain hash consistent again.</summary>
     private async Task RecomputeChain(Guid caseId)
     {

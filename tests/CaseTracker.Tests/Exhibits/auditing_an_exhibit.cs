@@ -167,15 +167,4 @@ public class auditing_an_exhibit(AppFixture fixture) : IntegrationContext(fixtur
         ]);
         reads.Items[2].ExhibitId.ShouldBe(exhibitId);
     }
-
-    /// <summary>As a superuser who has switched off triggers for the session.</summary>
-    private async Task Tamper(string sql, Guid streamId)
-    {
-        await using var connection = new NpgsqlConnection(Fixture.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(
-            "set session_replication_role = replica; " + string.Format(sql, StoreConfiguration.Schema), connection);
-        command.Parameters.AddWithValue("id", streamId);
-        await command.ExecuteNonQueryAsync();
-    }
 }

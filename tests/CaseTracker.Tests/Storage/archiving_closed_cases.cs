@@ -232,15 +232,6 @@ public class archiving_closed_cases(ArchiveFixture fixture) : IntegrationContext
         (await Partitions(stuck)).ShouldAllBe(archived => archived);
     }
 
-    private async Task Tamper(string sql, Guid streamId)
-    {
-        await using var connection = new NpgsqlConnection(Fixture.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("set session_replication_role = replica; " + string.Format(sql, StoreConfiguration.Schema), connection);
-        command.Parameters.AddWithValue("id", streamId);
-        await command.ExecuteNonQueryAsync();
-    }
-
     [Fact]
     public async Task every_reader_of_the_event_log_reads_archived_streams()
     {

@@ -111,6 +111,20 @@ public abstract class IntegrationContext(AppFixture fixture)
         await Host.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(3));
     }
 
+    /// <summary>
+    /// Runs SQL as a superuser who has switched off triggers for the session, the guard included:
+    /// what the signatures and checkpoints must still catch. <c>{0}</c> is the schema, <c>@id</c> the stream.
+    /// </summary>
+    protected async Task Tamper(string sql, Guid streamId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "set session_replication_role = replica; " + string.Format(sql, Api.Storage.StoreConfiguration.Schema), connection);
+        command.Parameters.AddWithValue("id", streamId);
+        await command.ExecuteNonQueryAsync();
+    }
+
     /// <param name="agency">the reader's agency, for need-to-know; the fixture's default agency when null</param>
     /// <returns>the answer when it is a 200, else default (the status has been checked)</returns>
     protected async Task<T> GetJson<T>(string url, string role = Roles.Analyst, int status = 200, string? agency = null)
