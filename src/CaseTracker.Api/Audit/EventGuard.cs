@@ -41,6 +41,12 @@ public sealed class EventGuard(StoreOptions options) : FeatureSchemaBase("CaseTr
         var schema = options.Events.DatabaseSchemaName;
         var closing = string.Join(", ", FinalFacts.EventTypeNames.Select(x => $"'{x}'"));
 
+        // The rule archiving rests on, in one place: the row's twin on the other side of the
+        // archived flag exists, every column alike but the flag.
+        string Twin(string table, string key, string row, bool archived) =>
+            $"exists (select 1 from {schema}.{table} twin where twin.{key} = {row}.{key} and {(archived ? "" : "not ")}twin.is_archived " +
+            $"and to_jsonb(twin) - 'is_archived' = to_jsonb({row}) - 'is_archived')";
+
         yield return new GuardFunction(Name(schema, FunctionName), $$"""
             CREATE OR REPLACE FUNCTION {{schema}}.{{FunctionName}}()
              RETURNS trigger
@@ -48,19 +54,14 @@ public sealed class EventGuard(StoreOptions options) : FeatureSchemaBase("CaseTr
             AS $function$
             begin
               if tg_op = 'INSERT' then
-                if exists (select 1 from {{schema}}.mt_events active
-                           where active.seq_id = new.seq_id and not active.is_archived
-                             and to_jsonb(active) - 'is_archived' = to_jsonb(new) - 'is_archived') then
+                if {{Twin("mt_events", "seq_id", "new", archived: false)}} then
                   return new;
                 end if;
                 raise exception 'CaseTracker events are archived only as copies: archived event % (stream %, version %) refused',
                   new.id, new.stream_id, new.version
                   using errcode = 'restrict_violation';
               end if;
-              if tg_op = 'DELETE' and not old.is_archived and exists (
-                   select 1 from {{schema}}.mt_events archived
-                   where archived.seq_id = old.seq_id and archived.is_archived
-                     and to_jsonb(archived) - 'is_archived' = to_jsonb(old) - 'is_archived') then
+              if tg_op = 'DELETE' and not old.is_archived and {{Twin("mt_events", "seq_id", "old", archived: true)}} then
                 return old;
               end if;
               raise exception 'CaseTracker events are immutable: % of event % (stream %, version %) refused',
@@ -78,9 +79,7 @@ public sealed class EventGuard(StoreOptions options) : FeatureSchemaBase("CaseTr
             AS $function$
             begin
               if tg_op = 'INSERT' then
-                if exists (select 1 from {{schema}}.mt_streams active
-                           where active.id = new.id and not active.is_archived
-                             and to_jsonb(active) - 'is_archived' = to_jsonb(new) - 'is_archived')
+                if {{Twin("mt_streams", "id", "new", archived: false)}}
                    and exists (select 1 from {{schema}}.mt_events last
                                where last.stream_id = new.id and last.version = new.version and not last.is_archived
                                  and last.type in ({{closing}})) then
@@ -89,10 +88,7 @@ public sealed class EventGuard(StoreOptions options) : FeatureSchemaBase("CaseTr
                 raise exception 'CaseTracker archives only a closed stream, as a copy of its row: stream % refused', new.id
                   using errcode = 'restrict_violation';
               end if;
-              if tg_op = 'DELETE' and not old.is_archived and exists (
-                   select 1 from {{schema}}.mt_streams archived
-                   where archived.id = old.id and archived.is_archived
-                     and to_jsonb(archived) - 'is_archived' = to_jsonb(old) - 'is_archived') then
+              if tg_op = 'DELETE' and not old.is_archived and {{Twin("mt_streams", "id", "old", archived: true)}} then
                 return old;
               end if;
               raise exception 'CaseTracker streams are kept whole: % of stream % refused', tg_op, old.id
