@@ -83,6 +83,8 @@ public class AppFixture : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
+        // A fixture whose start failed has no host; xunit reports that failure, not a second one here.
+        if (Host is null) return;
         await Host.StopAsync();
         await Host.DisposeAsync();
     }

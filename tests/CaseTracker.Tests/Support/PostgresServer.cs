@@ -138,22 +138,38 @@ public static class PostgresServer
         /// </summary>
         private static void StopOrphans(string bin)
         {
-            foreach (var root in Directory.GetDirectories(Path.GetTempPath(), $"{Prefix}*"))
+            // The shared server and a fault test's own server start side by side; both would remove
+            // the same orphan, and the slower one would fail its fixture on files already gone.
+            lock (OrphanGate)
             {
-                var owner = Path.GetFileName(root)[Prefix.Length..].Split('-')[0];
-                if (!int.TryParse(owner, out var pid) || IsAlive(pid)) continue;
+                foreach (var root in Directory.GetDirectories(Path.GetTempPath(), $"{Prefix}*")) StopOrphan(bin, root);
+            }
+        }
 
-                var orphan = new LocalCluster(bin, root, 0, durable: false);
-                try
-                {
-                    if (Directory.Exists(orphan.Data)) orphan.RunPg("pg_ctl", $"-D \"{orphan.Data}\" -m immediate stop");
-                }
-                catch (InvalidOperationException)
-                {
-                    // Not running any more; its files are removed all the same.
-                }
+        private static readonly Lock OrphanGate = new();
 
+        private static void StopOrphan(string bin, string root)
+        {
+            var owner = Path.GetFileName(root)[Prefix.Length..].Split('-')[0];
+            if (!int.TryParse(owner, out var pid) || IsAlive(pid)) return;
+
+            var orphan = new LocalCluster(bin, root, 0, durable: false);
+            try
+            {
+                if (Directory.Exists(orphan.Data)) orphan.RunPg("pg_ctl", $"-D \"{orphan.Data}\" -m immediate stop");
+            }
+            catch (InvalidOperationException)
+            {
+                // Not running any more; its files are removed all the same.
+            }
+
+            try
+            {
                 Directory.Delete(root, recursive: true);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // Another test run on this machine removed it first.
             }
         }
 
