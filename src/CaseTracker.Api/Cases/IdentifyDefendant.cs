@@ -42,7 +42,7 @@ public static class IdentifyDefendantEndpoint
     public static async Task<CaseDefendant?> LoadAsync(IdentifyDefendant command, IQuerySession session, HttpContext http, CancellationToken ct)
     {
         if (command.DefendantId is not { } id) return null;
-        if (await session.LoadAsync<PersonRecord>(id, ct) is { Sealed: true } or { Expunged: true }) return null;
+        if (await Disclosure.UnderOrderAsync(session, id, ct)) return null;
 
         var identifications = await session.Query<CaseDetailsEntry>().Where(x => x.IdentifiedDefendantId == id).ToListAsync(ct);
         if (identifications.Count == 0) return null;

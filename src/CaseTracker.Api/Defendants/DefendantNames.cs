@@ -75,7 +75,8 @@ public partial class DefendantNamesProjection : EventProjection
                 // The order rewrote the rows (ClearCopies); this covers a row this projection wrote
                 // from an identification it had revealed just before the key was destroyed. A
                 // rebuild reads those identifications withheld already, so it gives the same rows.
-                foreach (var row in await operations.Query<DefendantNames>().Where(r => r.DefendantId == x.DefendantId).ToListAsync(cancellation))
+                var people = x.People().ToArray();
+                foreach (var row in await operations.Query<DefendantNames>().Where(r => r.DefendantId.IsOneOf(people)).ToListAsync(cancellation))
                 {
                     row.Text = "";
                     operations.Store(row);

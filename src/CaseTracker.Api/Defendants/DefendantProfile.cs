@@ -121,7 +121,7 @@ public partial class DefendantProfileProjection : MultiStreamProjection<Defendan
         _keys = keys;
         Options.BatchSize = StoreConfiguration.ProjectionBatchSize;
         Identities<ICaseEvent>(e => Concerning(e) is { } id ? [id] : []);
-        Identity<RecordExpunged>(e => e.DefendantId);
+        Identities<RecordExpunged>(e => e.People());
     }
 
     /// <summary>The personal fields of a page of events, revealed with one read of their keys.</summary>
@@ -251,9 +251,11 @@ public static class DefendantEndpoints
         await PersonMerges.VisibleAsync(session, await PersonMerges.GroupOfAsync(session, defendantId, ct), reader, await CaseVisibility.HiddenFrom(session, reader, ct), ct);
 
     /// <summary>The cases a person was ever identified in, retracted identifications included.</summary>
-    public static async Task<Guid[]> CasesOf(IQuerySession session, Guid defendantId, CancellationToken ct) =>
+    public static Task<Guid[]> CasesOf(IQuerySession session, Guid defendantId, CancellationToken ct) => CasesOf(session, [defendantId], ct);
+
+    public static async Task<Guid[]> CasesOf(IQuerySession session, Guid[] people, CancellationToken ct) =>
         (await session.Query<CaseEntry>()
-            .Where(x => x.EntryId == defendantId && x.Kind == EntryKind.Defendant)
+            .Where(x => x.EntryId.IsOneOf(people) && x.Kind == EntryKind.Defendant)
             .Select(x => x.CaseId)
             .ToListAsync(ct)).Distinct().ToArray();
 

@@ -49,11 +49,10 @@ public sealed record MergeParties(IReadOnlySet<Guid> Seen, IReadOnlySet<Guid> Ex
         var seen = identifications.Where(x => visibleCases.Contains(x.CaseId)).Select(x => x.IdentifiedDefendantId!.Value)
             .Where(x => !disclosure.Hides(x)).ToHashSet();
 
-        var records = await session.LoadManyAsync<PersonRecord>(ct, ids);
         var merged = await session.Query<MergedPerson>().Where(x => x.Id.IsOneOf(ids) || x.SurvivorId.IsOneOf(ids)).ToListAsync(ct);
         return new MergeParties(
             seen,
-            records.Where(x => x.Expunged).Select(x => x.Id).ToHashSet(),
+            ids.Where(x => disclosure.Placeholder(x) == Withheld.Expunged).ToHashSet(),
             merged.Where(x => ids.Contains(x.Id)).ToDictionary(x => x.Id, x => x.SurvivorId),
             merged.Select(x => x.SurvivorId).Where(ids.Contains).ToHashSet());
     }

@@ -23,11 +23,12 @@ public static class ClearCopies
         // The keys first: an append that encrypted under one of them has then either committed (and
         // its copies are read below) or will find the key gone and be decided again.
         await PersonalKeys.LockedAsync(session, [.. order.Subjects], "update", ct);
-        var names = (await PersonNames.LoadAsync(session, keys, order.DefendantId, ct))?.Names ?? [];
+        var names = (await PersonNames.OfAsync(session, keys, order.DefendantId, order.Merged ?? [], ct)).Names;
         var naming = await keys.NamingAsync(session.DocumentStore, ct);
         var subjects = order.Subjects.ToHashSet();
+        var people = order.People().ToArray();
 
-        foreach (var row in await session.Query<CaseDetailsEntry>().Where(x => x.IdentifiedDefendantId == order.DefendantId).ToListAsync(ct))
+        foreach (var row in await session.Query<CaseDetailsEntry>().Where(x => x.IdentifiedDefendantId.IsOneOf(people.Cast<Guid?>().ToArray())).ToListAsync(ct))
         {
             row.Defendant = Disclosure.Withhold(row.Defendant!, Withheld.Expunged);
             session.Store(row);
@@ -41,13 +42,13 @@ public static class ClearCopies
             session.Store(row);
         }
 
-        if (await session.LoadAsync<DefendantProfile>(order.DefendantId, ct) is { } profile)
+        foreach (var profile in await session.LoadManyAsync<DefendantProfile>(ct, people))
         {
             profile.Expunge();
             session.Store(profile);
         }
 
-        foreach (var row in await session.Query<DefendantNames>().Where(x => x.DefendantId == order.DefendantId).ToListAsync(ct))
+        foreach (var row in await session.Query<DefendantNames>().Where(x => x.DefendantId.IsOneOf(people)).ToListAsync(ct))
         {
             row.Text = "";
             session.Store(row);
@@ -58,9 +59,9 @@ public static class ClearCopies
 
         foreach (var subject in order.Subjects)
         {
-            // The person's row stays, empty, so that nothing can be encrypted under their id again;
+            // A person's row stays, empty, so that nothing can be encrypted under their id again;
             // an alias's goes, and a later tip naming it starts a new key.
-            if (subject == order.DefendantId) session.Store(new PersonalKey { Id = subject, Wrapped = null });
+            if (people.Contains(subject)) session.Store(new PersonalKey { Id = subject, Wrapped = null });
             else session.Delete<PersonalKey>(subject);
         }
     }

@@ -39,7 +39,7 @@ public sealed class Disclosure
     public string? Placeholder(Guid subject)
     {
         var orders = _orders[subject].ToList();
-        if (orders.Any(x => x.Kind == OrderKinds.Expunged && x.Person == subject)) return Withheld.Expunged;
+        if (orders.Any(x => x.Kind == OrderKinds.Expunged && x.OfPerson)) return Withheld.Expunged;
         return !_seesSealed && orders.Any(x => x.Kind == OrderKinds.Sealed) ? Withheld.Sealed : null;
     }
 
@@ -54,7 +54,8 @@ public sealed class Disclosure
     public void Record(HttpContext http)
     {
         if (!_seesSealed) return;
-        ReadAudit.Disclosed(http, _orders.SelectMany(x => x).Where(x => x.Kind == OrderKinds.Sealed).Select(x => x.Person));
+        // A person merged into the one a seal names is on record as themselves.
+        ReadAudit.Disclosed(http, _orders.SelectMany(x => x).Where(x => x.Kind == OrderKinds.Sealed).Select(x => x.OfPerson ? x.Subject : x.Person));
     }
 
     /// <summary>The case as this reader may read it: people and tips under an order withheld.</summary>
@@ -104,6 +105,15 @@ public sealed class Disclosure
             .Where(x => x.MatchesSql($"d.subject in (select identified_defendant_id from {entries} where case_id = ?)", caseId))
             .AnyAsync(ct);
     }
+
+    /// <summary>
+    /// Whether an order of this kind (any, without one) stands on the person: made on their own
+    /// record, or on the record of the person they were merged into when it was made.
+    /// </summary>
+    public static Task<bool> UnderOrderAsync(IQuerySession session, Guid person, CancellationToken ct, string? kind = null) =>
+        session.Query<SubjectOrder>().AnyAsync(x => x.Subject == person && x.OfPerson && (kind == null || x.Kind == kind), ct);
+
+    public static Task<bool> ExpungedAsync(IQuerySession session, Guid person, CancellationToken ct) => UnderOrderAsync(session, person, ct, OrderKinds.Expunged);
 
     /// <summary>Whether the text is a name or alias of someone whose record was expunged: a search for it is not kept as typed.</summary>
     public static async Task<bool> NamesExpungedAsync(IQuerySession session, PersonalKeys keys, string text, CancellationToken ct)

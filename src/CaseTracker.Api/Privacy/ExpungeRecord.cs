@@ -40,13 +40,14 @@ public static class ExpungeRecordEndpoint
     /// Irreversible. The person's keys are destroyed and every copy of their name, aliases and
     /// nationality (and of tips naming them) is rewritten to <c>[expunged]</c> in the same
     /// transaction, for every reader, at every point in time and in the history. Events stay, so
-    /// every hash chain still verifies; counts do not change. A second expungement: 409.
+    /// every hash chain still verifies; counts do not change. A second expungement: 409. The people
+    /// merged into this person when it is made are expunged with them.
     /// </remarks>
     [WolverinePost("/api/defendants/{defendantId:guid}/expungement")]
     [Authorize(Policy = Policies.RecordOrders)]
     public static (OrderRecorded, Events) Post(ExpungeRecord command, Guid defendantId, [WritePerson] PersonRecord? person, PersonNames known)
     {
-        var order = new RecordExpunged(defendantId, command.OrderRef!.Trim(), command.Court!.Trim(), command.ExpungedAt!.Value, known.Subjects);
+        var order = new RecordExpunged(defendantId, command.OrderRef!.Trim(), command.Court!.Trim(), command.ExpungedAt!.Value, known.Subjects, known.Merged);
         return (OrderRecorded.For(person, defendantId), [order]);
     }
 }

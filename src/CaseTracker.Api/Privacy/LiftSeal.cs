@@ -31,7 +31,7 @@ public static class LiftSealEndpoint
     [Authorize(Policy = Policies.RecordOrders)]
     public static (OrderRecorded, Events) Post(LiftSeal command, Guid defendantId, [WritePerson] PersonRecord? person)
     {
-        var lifted = new RecordUnsealed(defendantId, command.OrderRef!.Trim(), command.LiftedAt!.Value, [.. person!.SealedSubjects]);
+        var lifted = new RecordUnsealed(defendantId, command.OrderRef!.Trim(), command.LiftedAt!.Value, [.. person!.SealedSubjects], [.. person.SealedMerged]);
         return (OrderRecorded.For(person, defendantId), [lifted]);
     }
 }

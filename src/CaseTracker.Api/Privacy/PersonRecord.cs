@@ -29,28 +29,47 @@ public interface IPersonOrder : IPersonEvent
 
     /// <summary>
     /// The keys the order covers: the person's own, and for each name or alias the person was ever
-    /// identified under, the key of that alias in tips (docs/privacy.md). Written into the order so
-    /// that what it covered is on record and every projection of it reads the same.
+    /// identified under, the key of that alias in tips (docs/privacy.md); the same for every person
+    /// in <see cref="Merged"/>. Written into the order so that what it covered is on record and
+    /// every projection of it reads the same.
     /// </summary>
     IReadOnlyList<Guid> Subjects { get; }
+
+    /// <summary>
+    /// The people merged into this one when the order was made (docs/merges.md): one person to the
+    /// court, so the order covers them too. Absent from orders recorded before merges existed.
+    /// </summary>
+    IReadOnlyList<Guid>? Merged { get; }
 }
 
-public record RecordSealed(Guid DefendantId, string OrderRef, string Court, DateTimeOffset SealedAt, string? Reason, IReadOnlyList<Guid> Subjects) : IPersonOrder
+public static class PersonOrders
+{
+    /// <summary>Every person the order is about: its record's person, then those merged into them.</summary>
+    public static IReadOnlyList<Guid> People(this IPersonOrder order) => [order.DefendantId, .. order.Merged ?? []];
+}
+
+public record RecordSealed(
+    Guid DefendantId, string OrderRef, string Court, DateTimeOffset SealedAt, string? Reason, IReadOnlyList<Guid> Subjects, IReadOnlyList<Guid>? Merged = null)
+    : IPersonOrder
 {
     DateTimeOffset IFact.OccurredAt => SealedAt;
 }
 
 /// <param name="Subjects">the subjects the lifted seal covered</param>
-public record RecordUnsealed(Guid DefendantId, string OrderRef, DateTimeOffset LiftedAt, IReadOnlyList<Guid> Subjects) : IPersonOrder
+/// <param name="Merged">the people merged into this one whom the lifted seal covered</param>
+public record RecordUnsealed(Guid DefendantId, string OrderRef, DateTimeOffset LiftedAt, IReadOnlyList<Guid> Subjects, IReadOnlyList<Guid>? Merged = null)
+    : IPersonOrder
 {
     DateTimeOffset IFact.OccurredAt => LiftedAt;
 }
 
 /// <summary>
-/// The person's keys are destroyed and every clear copy of their personal fields rewritten, in the
-/// transaction that appends this (<see cref="ClearCopies"/>). Irreversible.
+/// The keys of the people it covers are destroyed and every clear copy of their personal fields
+/// rewritten, in the transaction that appends this (<see cref="ClearCopies"/>). Irreversible.
 /// </summary>
-public record RecordExpunged(Guid DefendantId, string OrderRef, string Court, DateTimeOffset ExpungedAt, IReadOnlyList<Guid> Subjects) : IPersonOrder
+public record RecordExpunged(
+    Guid DefendantId, string OrderRef, string Court, DateTimeOffset ExpungedAt, IReadOnlyList<Guid> Subjects, IReadOnlyList<Guid>? Merged = null)
+    : IPersonOrder
 {
     DateTimeOffset IFact.OccurredAt => ExpungedAt;
 }
@@ -61,10 +80,12 @@ public class PersonRecord
     public Guid Id { get; set; }
     public long Version { get; set; }
     public bool Sealed { get; set; }
-    public bool Expunged { get; set; }
 
     /// <summary>What the standing seal covers, for its lifting to name.</summary>
     public List<Guid> SealedSubjects { get; set; } = [];
+
+    /// <summary>The people merged into this one whom the standing seal covers.</summary>
+    public List<Guid> SealedMerged { get; set; } = [];
 
     /// <summary>Every merge of another person into this one, standing or reversed, oldest first.</summary>
     public List<PersonMerge> Merges { get; set; } = [];
@@ -79,13 +100,12 @@ public class PersonRecord
             case RecordSealed x:
                 next.Sealed = true;
                 next.SealedSubjects = [.. x.Subjects];
+                next.SealedMerged = [.. x.Merged ?? []];
                 break;
             case RecordUnsealed:
                 next.Sealed = false;
                 next.SealedSubjects = [];
-                break;
-            case RecordExpunged:
-                next.Expunged = true;
+                next.SealedMerged = [];
                 break;
             case DefendantsMerged x:
                 next.Merges.Add(new PersonMerge(x.MergeId, x.MergedDefendantId, Reversed: false));
@@ -129,7 +149,16 @@ public class SubjectOrder
 {
     public string Id { get; set; } = "";
     public Guid Subject { get; set; }
+
+    /// <summary>The person whose record holds the order.</summary>
     public Guid Person { get; set; }
+
+    /// <summary>
+    /// Whether the subject is the key of a person the order is about (their id), not of a name in
+    /// tips: an expunged person reads expunged for good, while a tip recorded after the order may
+    /// name the same alias again as a new record.
+    /// </summary>
+    public bool OfPerson { get; set; }
 
     /// <summary><see cref="OrderKinds"/></summary>
     public string Kind { get; set; } = OrderKinds.Sealed;
@@ -167,9 +196,13 @@ public partial class SubjectOrdersProjection : EventProjection
 
     private static void Store(IDocumentOperations operations, IPersonOrder order, string kind)
     {
+        var people = order.People();
         foreach (var subject in order.Subjects)
         {
-            operations.Store(new SubjectOrder { Id = SubjectOrder.IdFor(subject, order.DefendantId), Subject = subject, Person = order.DefendantId, Kind = kind });
+            operations.Store(new SubjectOrder
+            {
+                Id = SubjectOrder.IdFor(subject, order.DefendantId), Subject = subject, Person = order.DefendantId, OfPerson = people.Contains(subject), Kind = kind,
+            });
         }
     }
 }
@@ -196,25 +229,38 @@ public sealed class WritePersonAttribute : AggregateAttribute
 
 /// <summary>
 /// Every name and alias a person was ever identified under (retracted identifications too, which
-/// time travel still shows), read from the events, and the subjects an order about them covers.
+/// time travel still shows), read from the events, with those of the people merged into them now
+/// (one person to a court: an order covers them too), and the subjects an order about them covers.
 /// </summary>
+/// <param name="Merged">the people merged into this one, whom an order made now covers</param>
+/// <param name="Expunged">whether an expungement already covers the person, by their own record's order or their survivor's</param>
 /// <param name="StoredInClear">
 /// whether an event stored before encryption holds one of them in the clear, which an expungement
 /// could not destroy (docs/privacy.md, existing databases); asked only with <c>inClear</c>, as
 /// finding such tips reads every tip event stored in the clear
 /// </param>
-public sealed record PersonNames(Guid DefendantId, IReadOnlyList<string> Names, IReadOnlyList<Guid> Subjects, bool StoredInClear)
+public sealed record PersonNames(
+    Guid DefendantId, IReadOnlyList<Guid> Merged, IReadOnlyList<string> Names, IReadOnlyList<Guid> Subjects, bool Expunged, bool StoredInClear)
 {
     /// <returns>null when nobody with this id was ever identified</returns>
     public static async Task<PersonNames?> LoadAsync(IQuerySession session, PersonalKeys keys, Guid defendantId, CancellationToken ct, bool inClear = false)
     {
-        var cases = await DefendantEndpoints.CasesOf(session, defendantId, ct);
-        if (cases.Length == 0) return null;
+        if ((await DefendantEndpoints.CasesOf(session, defendantId, ct)).Length == 0) return null;
 
+        var merged = await session.Query<MergedPerson>().Where(x => x.SurvivorId == defendantId).OrderBy(x => x.Id).Select(x => x.Id).ToListAsync(ct);
+        return await OfAsync(session, keys, defendantId, [.. merged], ct, inClear);
+    }
+
+    /// <summary>The same for the person and the people an order names as merged into them.</summary>
+    public static async Task<PersonNames> OfAsync(
+        IQuerySession session, PersonalKeys keys, Guid defendantId, IReadOnlyList<Guid> merged, CancellationToken ct, bool inClear = false)
+    {
+        Guid[] people = [defendantId, .. merged];
+        var cases = await DefendantEndpoints.CasesOf(session, people, ct);
         var identifications = (await session.Events.Everything()
                 .Where(x => x.StreamId.IsOneOf(cases) && x.EventTypesAre(typeof(DefendantIdentified)))
                 .ToListAsync(ct))
-            .Select(x => x.Data).OfType<DefendantIdentified>().Where(x => x.DefendantId == defendantId).ToList();
+            .Select(x => x.Data).OfType<DefendantIdentified>().Where(x => people.Contains(x.DefendantId)).ToList();
         var clear = identifications.Any(x => x.Name.Cipher is null);
         await keys.RevealAsync(session, identifications, ct);
 
@@ -222,8 +268,9 @@ public sealed record PersonNames(Guid DefendantId, IReadOnlyList<string> Names, 
             .SelectMany(x => x.Aliases.Prepend(x.Name)).Select(x => x.Text)
             .Where(x => !Withheld.Is(x)).Distinct(StringComparer.Ordinal).ToList();
         var naming = await keys.NamingAsync(session.DocumentStore, ct);
-        Guid[] subjects = [defendantId, .. names.Select(naming.Subject).Distinct()];
-        return new PersonNames(defendantId, names, subjects, inClear && (clear || await TipsInClearNameAsync(session, naming, names, ct)));
+        Guid[] subjects = [.. people, .. names.Select(naming.Subject).Distinct()];
+        return new PersonNames(defendantId, merged, names, subjects, await Disclosure.ExpungedAsync(session, defendantId, ct),
+            inClear && (clear || await TipsInClearNameAsync(session, naming, names, ct)));
     }
 
     /// <summary>Tips stored before encryption, whose subject alias is one of these names.</summary>
@@ -262,7 +309,7 @@ public static class PersonOrderRules
             }
         }
 
-        return person is { Expunged: true }
+        return known.Expunged
             ? Conflict($"The record of defendant {defendantId} was expunged; no order can change it any more.")
             : null;
     }

@@ -32,12 +32,13 @@ public static class SealRecordEndpoint
     /// Officers and analysts no longer find the person: their profile answers 404, searches skip
     /// them, and cases show their name, aliases and nationality (and tips naming them) as
     /// <c>[sealed]</c>. Auditors and admins still read everything, and each such read is in the read log.
+    /// The seal covers the people merged into this person when it is made, until it is lifted.
     /// </remarks>
     [WolverinePost("/api/defendants/{defendantId:guid}/sealing")]
     [Authorize(Policy = Policies.RecordOrders)]
     public static (OrderRecorded, Events) Post(SealRecord command, Guid defendantId, [WritePerson] PersonRecord? person, PersonNames known)
     {
-        var order = new RecordSealed(defendantId, command.OrderRef!.Trim(), command.Court!.Trim(), command.SealedAt!.Value, command.Reason?.Trim(), known.Subjects);
+        var order = new RecordSealed(defendantId, command.OrderRef!.Trim(), command.Court!.Trim(), command.SealedAt!.Value, command.Reason?.Trim(), known.Subjects, known.Merged);
         return (OrderRecorded.For(person, defendantId), [order]);
     }
 }
