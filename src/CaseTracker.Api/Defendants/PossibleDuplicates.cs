@@ -49,8 +49,8 @@ public static class NameKeys
         matchText.Split(Separator, StringSplitOptions.RemoveEmptyEntries);
 }
 
-/// <param name="Score">from 0 to 1: how alike the names are, raised by the other reasons</param>
-/// <param name="Reasons">why, in words, strongest first</param>
+/// <param name="Score">from 0 to 1: how alike the names are, raised or lowered by the other reasons</param>
+/// <param name="Reasons">why, in words: the names first, then what raised the score, then what lowered it ("against: …")</param>
 public record DuplicateCandidate(Guid DefendantId, string Name, double Score, IReadOnlyList<string> Reasons);
 
 public record PossibleDuplicatesView(Guid DefendantId, IReadOnlyList<DuplicateCandidate> Candidates);
@@ -64,8 +64,11 @@ public static class PossibleDuplicatesEndpoint
     /// <summary>Lists people who may be the same person as this one.</summary>
     /// <remarks>
     /// Best first. A candidate has a name or alias like one of this person's (PostgreSQL trigram
-    /// similarity, after folding diacritics, case and punctuation; word order does not matter);
-    /// the same nationality, a case in common and a co-defendant in common raise the score.
+    /// similarity, after folding diacritics, case and punctuation; word order does not matter).
+    /// The same nationality and a co-defendant in common (someone identified with each of them in
+    /// a case the other is not in) raise the score. Being identified side by side in the same case
+    /// lowers it, since an officer recorded them there as two people; such a candidate is still
+    /// listed, for one person entered twice in a case.
     /// Only people this reader may see are considered, by what the cases they may see record;
     /// expunged people never are, nor are those already merged into this person.
     /// </remarks>
@@ -143,8 +146,8 @@ public static class PossibleDuplicatesEndpoint
         return await session.QueryAsync<NameMatch>(sql, ct, names.ToArray(), group.ToArray(), group.ToArray());
     }
 
-    /// <summary>For each person, the other people identified in the same cases.</summary>
-    private static async Task<ILookup<Guid, Guid>> CoDefendantsAsync(IQuerySession session, IReadOnlyList<DefendantProfile> people, CancellationToken ct)
+    /// <summary>For each person, the other people identified in each of their cases.</summary>
+    private static async Task<ILookup<Guid, (Guid CaseId, Guid Person)>> CoDefendantsAsync(IQuerySession session, IReadOnlyList<DefendantProfile> people, CancellationToken ct)
     {
         var cases = people.SelectMany(x => x.Cases.Select(c => c.CaseId)).Distinct().ToArray();
         var identified = (await session.Query<CaseDetailsEntry>()
@@ -153,14 +156,28 @@ public static class PossibleDuplicatesEndpoint
                 .ToListAsync(ct))
             .ToLookup(x => x.CaseId, x => x.IdentifiedDefendantId!.Value);
         return people
-            .SelectMany(p => p.Cases.SelectMany(c => identified[c.CaseId]).Distinct()
-                .Where(other => other != p.DefendantId && !p.MergedIds.Contains(other))
-                .Select(other => (p.DefendantId, other)))
-            .ToLookup(x => x.DefendantId, x => x.other);
+            .SelectMany(p => p.Cases.Select(c => c.CaseId).Distinct()
+                .SelectMany(c => identified[c].Distinct()
+                    .Where(other => other != p.DefendantId && !p.MergedIds.Contains(other))
+                    .Select(other => (p.DefendantId, Seen: (c, other)))))
+            .ToLookup(x => x.DefendantId, x => x.Seen);
     }
 
-    /// <summary>The score: 0.7 for names alike (times their similarity), 0.1 for each other reason.</summary>
-    private static DuplicateCandidate Judge(DefendantProfile person, DefendantProfile candidate, NameMatch match, ILookup<Guid, Guid> coDefendants)
+    // The weights, justified in docs/merges.md. The name carries the score: it is the only reason
+    // that is evidence on its own.
+    private const double NamesAlike = 0.7;
+    private const double SameNationality = 0.1;
+    private const double CoDefendantInCommon = 0.1;
+
+    /// <summary>
+    /// More than the reasons for can add together (0.2): a candidate who shares a case ranks below
+    /// every candidate with as good a name who does not, whatever else they share. Less than what an
+    /// exact name is worth, so one person entered twice in a case keeps a score to be ranked by.
+    /// </summary>
+    private const double SameCase = -0.3;
+
+    /// <summary>The score: the names' similarity weighed, plus or minus each other reason, kept within 0 and 1.</summary>
+    private static DuplicateCandidate Judge(DefendantProfile person, DefendantProfile candidate, NameMatch match, ILookup<Guid, (Guid CaseId, Guid Person)> coDefendants)
     {
         var reasons = new List<string>
         {
@@ -169,30 +186,38 @@ public static class PossibleDuplicatesEndpoint
                 ? $"same name or alias: {match.CandidateName}"
                 : $"similar name or alias: {match.CandidateName} ~ {match.TargetName} ({match.Similarity:0.00})"
         };
-        var score = 0.7 * match.Similarity;
+        var score = NamesAlike * match.Similarity;
 
         if (person.Nationality is { } nationality && candidate.Nationality is { } other && !Withheld.Is(nationality)
             && NameKeys.Fold(nationality) == NameKeys.Fold(other))
         {
             reasons.Add($"same nationality: {candidate.Nationality}");
-            score += 0.1;
+            score += SameNationality;
         }
 
-        var sharedCases = person.Cases.Select(x => x.CaseId).Intersect(candidate.Cases.Select(x => x.CaseId)).Count();
-        if (sharedCases > 0)
-        {
-            reasons.Add(sharedCases == 1 ? "identified in the same case" : $"identified in the same {sharedCases} cases");
-            score += 0.1;
-        }
+        var sharedCases = person.Cases.Select(x => x.CaseId).Intersect(candidate.Cases.Select(x => x.CaseId)).ToHashSet();
 
+        // Only through cases the other is not in: everyone identified in a shared case is "in common"
+        // and says nothing more than the shared case does.
+        IEnumerable<Guid> SeenApart(DefendantProfile p) => coDefendants[p.DefendantId].Where(x => !sharedCases.Contains(x.CaseId)).Select(x => x.Person);
         Guid[] pair = [person.DefendantId, .. person.MergedIds, candidate.DefendantId, .. candidate.MergedIds];
-        var sharedPeople = coDefendants[person.DefendantId].Intersect(coDefendants[candidate.DefendantId]).Except(pair).Count();
+        var sharedPeople = SeenApart(person).Intersect(SeenApart(candidate)).Except(pair).Count();
         if (sharedPeople > 0)
         {
             reasons.Add(sharedPeople == 1 ? "a co-defendant in common" : $"{sharedPeople} co-defendants in common");
-            score += 0.1;
+            score += CoDefendantInCommon;
         }
 
-        return new DuplicateCandidate(candidate.DefendantId, candidate.Names.FirstOrDefault() ?? "", Math.Round(Math.Min(score, 1), 3), reasons);
+        // Once, however many cases they share: a second is no new kind of evidence, and counting it
+        // would push a person entered twice below names that are merely alike.
+        if (sharedCases.Count > 0)
+        {
+            reasons.Add(sharedCases.Count == 1
+                ? "against: identified side by side in the same case"
+                : $"against: identified side by side in the same {sharedCases.Count} cases");
+            score += SameCase;
+        }
+
+        return new DuplicateCandidate(candidate.DefendantId, candidate.Names.FirstOrDefault() ?? "", Math.Round(Math.Clamp(score, 0, 1), 3), reasons);
     }
 }

@@ -92,6 +92,38 @@ public class merging_people(AppFixture fixture) : IntegrationContext(fixture)
     }
 
     [Fact]
+    public async Task the_same_name_in_another_case_outranks_a_similar_co_defendant_and_a_clerical_duplicate_is_still_listed()
+    {
+        var marker = Marker();
+        var (first, second, third) = (await OpenCase(), await OpenCase(), await OpenCase());
+        var person = (await Accepted($"/api/cases/{first}/defendants", new { name = $"Wang Wei {marker}", nationality = "CN" })).EntryId!.Value;
+        var coDefendant = (await Accepted($"/api/cases/{first}/defendants", new { name = $"Wang Wen {marker}", nationality = "CN" })).EntryId!.Value;
+        var enteredTwice = (await Accepted($"/api/cases/{first}/defendants", new { name = $"Wang Wei {marker}", nationality = "CN" })).EntryId!.Value;
+        var associate = await IdentifyDefendant(first, "Liu Fang");
+        var elsewhere = (await Accepted($"/api/cases/{second}/defendants", new { name = $"Wang Wei {marker}" })).EntryId!.Value;
+        // The associate, identified with the person in the first case and with this one in the third.
+        var linked = (await Accepted($"/api/cases/{third}/defendants", new { name = $"Wang Wei {marker}", nationality = "CN" })).EntryId!.Value;
+        await Accepted($"/api/cases/{third}/defendants", new { defendantId = associate });
+        await ProjectionsCaughtUp();
+        await using var session = Fixture.Store.QuerySession();
+        var alike = (await session.QueryAsync<double>("select similarity(?, ?)::float8", CancellationToken.None, $"wang wen {marker}", $"wang wei {marker}")).Single();
+
+        var answer = await GetJson<PossibleDuplicatesView>($"/api/defendants/{person}/possible-duplicates", Roles.Analyst);
+
+        answer.Candidates.Select(x => x.DefendantId).ShouldBe([linked, elsewhere, enteredTwice, coDefendant]);
+        answer.Candidates.Select(x => x.Score).ShouldBe([0.9, 0.7, 0.5, Math.Round(0.7 * alike + 0.1 - 0.3, 3)]);
+        var sameName = $"same name or alias: wang wei {marker}";
+        var sameCase = "against: identified side by side in the same case";
+        answer.Candidates.Select(x => x.Reasons).ShouldBe(
+        [
+            [sameName, "same nationality: CN", "a co-defendant in common"],
+            [sameName],
+            [sameName, "same nationality: CN", sameCase],
+            [$"similar name or alias: wang wen {marker} ~ wang wei {marker} ({alike:0.00})", "same nationality: CN", sameCase],
+        ]);
+    }
+
+    [Fact]
     public async Task a_merged_person_reads_as_the_survivor_through_either_id_is_counted_once_and_found_by_every_name()
     {
         var (survivor, merged, first, second, marker) = await TwoFilesAsync();
