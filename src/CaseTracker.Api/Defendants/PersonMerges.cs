@@ -78,12 +78,24 @@ public sealed record MergeGroup(Guid SurvivorId, IReadOnlyList<Guid> MergedIds)
 public static class PersonMerges
 {
     /// <summary>The group a person belongs to now: theirs if they are a survivor or were never merged.</summary>
-    public static async Task<MergeGroup> GroupOfAsync(IQuerySession session, Guid defendantId, CancellationToken ct)
+    public static async Task<MergeGroup> GroupOfAsync(IQuerySession session, Guid defendantId, CancellationToken ct) =>
+        (await GroupsOfAsync(session, [defendantId], ct))[defendantId];
+
+    /// <summary>
+    /// The groups these people belong to now, in two queries whatever their number: by every
+    /// member of each group found, so the people asked about are among the keys.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<Guid, MergeGroup>> GroupsOfAsync(IQuerySession session, IReadOnlyCollection<Guid> people, CancellationToken ct)
     {
-        var rows = await session.Query<MergedPerson>().Where(x => x.Id == defendantId || x.SurvivorId == defendantId).ToListAsync(ct);
-        var survivor = rows.FirstOrDefault(x => x.Id == defendantId)?.SurvivorId ?? defendantId;
-        if (survivor != defendantId) rows = [.. await session.Query<MergedPerson>().Where(x => x.SurvivorId == survivor).ToListAsync(ct)];
-        return new MergeGroup(survivor, [.. rows.Where(x => x.SurvivorId == survivor).OrderBy(x => x.MergedAt).ThenBy(x => x.Id).Select(x => x.Id)]);
+        var ids = people.Distinct().ToArray();
+        var merged = ids.Length == 0 ? [] : (await session.Query<MergedPerson>().Where(x => x.Id.IsOneOf(ids)).ToListAsync(ct)).ToDictionary(x => x.Id, x => x.SurvivorId);
+        var byMember = new Dictionary<Guid, MergeGroup>();
+        foreach (var group in await GroupsOfSurvivorsAsync(session, [.. ids.Select(x => merged.GetValueOrDefault(x, x)).Distinct()], ct))
+        {
+            foreach (var member in group.Members) byMember[member] = group;
+        }
+
+        return byMember;
     }
 
     /// <summary>

@@ -50,7 +50,8 @@ public static class NotificationReader
         var subscriptions = await session.Query<Subscription>().Where(x => x.User == user).ToListAsync(ct);
         if (subscriptions.Count == 0) return ([], false);
 
-        var byTarget = subscriptions.OrderBy(x => x.Id).ToLookup(x => x.TargetId);
+        var groups = await Subscription.GroupsAsync(session, subscriptions, ct);
+        var byTarget = subscriptions.OrderBy(x => x.Id).SelectMany(s => s.Follows(groups).Select(target => (target, s))).ToLookup(x => x.target, x => x.s);
         var subscribers = subscriptions.ToDictionary(x => x.Id, x => x.Subscriber());
         var targets = byTarget.Select(x => x.Key).ToArray();
         var cursor = Math.Max(after, subscriptions.Min(x => x.StartsAfter));
@@ -64,7 +65,7 @@ public static class NotificationReader
                 .Take(Page)
                 .ToListAsync(ct);
             exhausted = rows.Count < Page;
-            // An event has at most two rows (its case's and its person's), both at its sequence.
+            // An event's rows (its case's and its person's) share its sequence.
             if (!exhausted) rows = [.. rows.Where(x => x.Sequence < rows[^1].Sequence)];
             if (rows.Count == 0) break;
 

@@ -58,14 +58,26 @@ public class Subscription
     /// </summary>
     public long? DispatchedAfter { get; set; }
 
+    /// <summary>
+    /// The case, or the people, whose events this subscription is told: a person under any id of
+    /// their group as it stands now (docs/merges.md), since a merge says the ids are one person.
+    /// </summary>
+    /// <param name="groups">the groups the followed people belong to, by member (<see cref="PersonMerges.GroupsOfAsync"/>)</param>
+    public IReadOnlyList<Guid> Follows(IReadOnlyDictionary<Guid, MergeGroup> groups) =>
+        Kind == SubscriptionKind.Defendant && groups.TryGetValue(TargetId, out var group) ? group.Members : [TargetId];
+
     /// <summary>Whether this subscription covers the event: after it began, and about its case or person.</summary>
-    public bool Covers(IEvent e) =>
+    public bool Covers(IEvent e, IReadOnlyDictionary<Guid, MergeGroup> groups) =>
         e.Sequence > StartsAfter && Kind switch
         {
             SubscriptionKind.Case => e.StreamId == TargetId,
-            SubscriptionKind.Defendant => DefendantProfileProjection.Concerning(e.Data) == TargetId,
+            SubscriptionKind.Defendant => DefendantProfileProjection.Concerning(e.Data) is { } person && Follows(groups).Contains(person),
             _ => false,
         };
+
+    /// <summary>The groups of the people these subscriptions follow, by member.</summary>
+    public static Task<IReadOnlyDictionary<Guid, MergeGroup>> GroupsAsync(IQuerySession session, IEnumerable<Subscription> subscriptions, CancellationToken ct) =>
+        PersonMerges.GroupsOfAsync(session, [.. subscriptions.Where(x => x.Kind == SubscriptionKind.Defendant).Select(x => x.TargetId)], ct);
 
     /// <summary>The subscriber as they were when they subscribed, for the need-to-know rules of <see cref="CaseAccess"/>.</summary>
     public ClaimsPrincipal Subscriber()

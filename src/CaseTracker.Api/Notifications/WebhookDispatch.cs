@@ -35,14 +35,15 @@ public sealed class WebhookDispatch : BatchSubscription
         await TakeOnNew(page.SequenceFloor, operations, bus, ct);
 
         var events = page.Events.Where(x => x.Data is ICaseEvent).ToList();
-        var targets = events.SelectMany(x => DefendantProfileProjection.Concerning(x.Data) is { } person ? [x.StreamId, person] : new[] { x.StreamId })
-            .Distinct().ToArray();
-        if (targets.Length == 0) return;
+        if (events.Count == 0) return;
 
+        // Whoever follows the person under any id of their group is told (Subscription.Follows).
+        var groups = await PersonMerges.GroupsOfAsync(operations, [.. events.Select(x => DefendantProfileProjection.Concerning(x.Data)).OfType<Guid>()], ct);
+        var targets = events.Select(x => x.StreamId).Concat(groups.Keys).Distinct().ToArray();
         var followers = await operations.Query<Subscription>().Where(x => x.WebhookUrl != null && x.TargetId.IsOneOf(targets)).ToListAsync(ct);
         foreach (var e in events)
         {
-            foreach (var subscription in followers.Where(x => x.Covers(e)))
+            foreach (var subscription in followers.Where(x => x.Covers(e, groups)))
             {
                 await bus.PublishAsync(new DeliverWebhook(subscription.Id, e.Id));
             }
@@ -74,16 +75,14 @@ public sealed class WebhookDispatch : BatchSubscription
     /// <summary>The events a subscription covers up to <paramref name="floor"/>, from its start.</summary>
     private static async Task<IEnumerable<IEvent>> Missed(Subscription subscription, long floor, IDocumentOperations operations, CancellationToken ct)
     {
+        var groups = await Subscription.GroupsAsync(operations, [subscription], ct);
         var streams = subscription.Kind == SubscriptionKind.Case
             ? [subscription.TargetId]
-            : (await operations.Query<CaseEntry>()
-                .Where(x => x.EntryId == subscription.TargetId && x.Kind == EntryKind.Defendant)
-                .Select(x => x.CaseId)
-                .ToListAsync(ct)).Distinct().ToArray();
+            : await DefendantEndpoints.CasesOf(operations, [.. subscription.Follows(groups)], ct);
         var events = await operations.Events.Everything()
             .Where(x => x.StreamId.IsOneOf(streams) && x.Sequence > subscription.StartsAfter && x.Sequence <= floor)
             .OrderBy(x => x.Sequence)
             .ToListAsync(ct);
-        return events.Where(subscription.Covers);
+        return events.Where(x => subscription.Covers(x, groups));
     }
 }

@@ -105,6 +105,34 @@ public class notifications(NotificationsFixture fixture) : IntegrationContext(fi
     }
 
     [Fact]
+    public async Task a_follower_of_a_person_is_told_of_them_under_any_id_merged_with_theirs_while_the_merge_stands()
+    {
+        var (first, second) = (await OpenCase(), await OpenCase());
+        var survivor = await IdentifyDefendant(first, "Zhang Wei");
+        var merged = await IdentifyDefendant(second, "Wei Zhang");
+        await ProjectionsCaughtUp();
+        var (ofSurvivor, ofMerged) = ($"survivor-follower-{Guid.NewGuid():N}", $"merged-follower-{Guid.NewGuid():N}");
+        var survivorSubscription = await Follow(ofSurvivor, Lead, SubscriptionKind.Defendant, survivor);
+        var mergedSubscription = await Follow(ofMerged, Lead, SubscriptionKind.Defendant, merged);
+
+        var merge = Read<Api.Defendants.MergeRecorded>(await Post($"/api/defendants/{survivor}/merges",
+            new { mergedDefendantId = merged, reason = "Same fingerprints", mergedAt = Commands.At }, 200, Roles.Admin));
+        await Accepted($"/api/cases/{second}/arrests", Commands.Arrest(merged));
+        await Accepted($"/api/cases/{first}/arrests", Commands.Arrest(survivor));
+
+        // One person under two ids: each follower is told of both arrests, each naming the id it was recorded under.
+        (await CaughtUpNotificationsOf(ofSurvivor, Lead)).Select(x => (x.CaseId, x.DefendantId, x.SubscriptionId)).ShouldBe(
+            [(second, (Guid?)merged, survivorSubscription), (first, survivor, survivorSubscription)]);
+        (await NotificationsOf(ofMerged, Lead)).Select(x => (x.CaseId, x.DefendantId, x.SubscriptionId)).ShouldBe(
+            [(second, (Guid?)merged, mergedSubscription), (first, survivor, mergedSubscription)]);
+
+        // Put together when read, like the profile: a reversal gives each follower their own person's events again.
+        await Post($"/api/defendants/{survivor}/merges/{merge.MergeId}/reversal", new { reason = "Withdrawn", reversedAt = Commands.At }, 200, Roles.Admin);
+        (await NotificationsOf(ofSurvivor, Lead)).Select(x => x.DefendantId).ShouldBe([(Guid?)survivor]);
+        (await NotificationsOf(ofMerged, Lead)).Select(x => x.DefendantId).ShouldBe([(Guid?)merged]);
+    }
+
+    [Fact]
     public async Task a_case_restricted_later_stops_showing_to_outsiders_its_earlier_notifications_included()
     {
         var caseId = await OpenCase();

@@ -160,6 +160,23 @@ public class webhooks(NotificationsFixture fixture) : IntegrationContext(fixture
     }
 
     [Fact]
+    public async Task a_follower_of_a_person_receives_events_naming_someone_merged_into_them()
+    {
+        var (first, second) = (await OpenCase(), await OpenCase());
+        var survivor = await IdentifyDefendant(first, "Zhang Wei");
+        var merged = await IdentifyDefendant(second, "Wei Zhang");
+        await ProjectionsCaughtUp();
+        var (subscription, url) = await Hook(SubscriptionKind.Defendant, survivor, $"merge-watcher-{Guid.NewGuid():N}");
+        await Post($"/api/defendants/{survivor}/merges", new { mergedDefendantId = merged, reason = "Same fingerprints", mergedAt = Commands.At }, 200, Roles.Admin);
+
+        await Accepted($"/api/cases/{second}/arrests", Commands.Arrest(merged));
+
+        var data = JsonNode.Parse((await Delivered(url, 1)).Single().Body)!["data"]!;
+        (data["type"]!.GetValue<string>(), data["defendantId"]!.GetValue<Guid>(), data["subscriptionId"]!.GetValue<Guid>())
+            .ShouldBe(("ArrestMade", merged, subscription));
+    }
+
+    [Fact]
     public async Task an_event_naming_a_person_sealed_before_delivery_is_not_delivered_to_an_officer()
     {
         var caseId = await OpenCase();
