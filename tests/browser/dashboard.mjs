@@ -64,6 +64,10 @@ try {
   assert.ok(occurred >= 78 && occurred === recorded, `both clocks list every event (${occurred}, ${recorded})`);
   assert.equal(await page.$$eval("#by-occurred li.retracted del", (items) => items.length), 1, "the retracted entry is struck through");
   assert.match(await page.textContent("#by-occurred li:first-child"), /2017-05-15.*TipReceived/, "business time puts the 2017 tip first");
+  // Every kind of event is described from its fields alone, ids left out.
+  const seized = await page.textContent("#by-occurred li:has-text('DrugsSeized')");
+  assert.match(seized, /substance: fentanyl/, "a seizure reads its fields by name");
+  assert.doesNotMatch(seized, /[0-9a-f]{8}-[0-9a-f]{4}-/, "and names no id");
   await page.screenshot({ path: join(SCREENSHOTS, "dashboard-timeline.png"), fullPage: true });
 
   // The person view: Liu Yong, with the second file merged into him, and who else may be him.
