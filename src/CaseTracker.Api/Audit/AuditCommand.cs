@@ -25,7 +25,7 @@ public class AuditInput : NetCoreInput
 /// For scheduled checks: exits non-zero when any stream's chain is broken or a checkpoint is not met.
 /// <c>verify-export</c> is for anyone handed an export: it needs the file and the public key only.
 /// </summary>
-[Description("audit verify [--checkpoint FILE [--key FILE]] | audit verify-export FILE [--key FILE]: checks every case and exhibit stream, or an export offline")]
+[Description("audit verify [[--checkpoint FILE [[--key FILE]]]] | audit verify-export FILE [[--key FILE]]: checks every case and exhibit stream, or an export offline")]
 public class AuditCommand : JasperFxAsyncCommand<AuditInput>
 {
     public const string VerifyExport = "verify-export";

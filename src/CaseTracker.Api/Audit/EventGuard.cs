@@ -124,7 +124,7 @@ public sealed class EventGuard(StoreOptions options) : FeatureSchemaBase("CaseTr
             : [];
         foreach (var table in (string[])["mt_events", "mt_streams", .. partitions])
         {
-            yield return new Trigger(Name(schema, $"ct_no_truncate_{table}"), Name(schema, table), $"{schema}.{TruncateFunctionName}()")
+            yield return new GuardTrigger(Name(schema, $"ct_no_truncate_{table}"), Name(schema, table), $"{schema}.{TruncateFunctionName}()", Kind(table))
             {
                 Timing = TriggerTiming.Before,
                 Events = TriggerEvents.Truncate,
@@ -132,17 +132,44 @@ public sealed class EventGuard(StoreOptions options) : FeatureSchemaBase("CaseTr
             };
         }
 
-        Trigger Row(string table, string name, string function, TriggerEvents events, string? when = null) =>
-            new(Name(schema, name), Name(schema, table), $"{schema}.{function}()")
+        GuardTrigger Row(string table, string name, string function, TriggerEvents events, string? when = null) =>
+            new(Name(schema, name), Name(schema, table), $"{schema}.{function}()", Kind(table))
             {
                 Timing = TriggerTiming.Before,
                 Events = events,
                 ForEachRow = true,
                 Condition = when,
             };
+
+        // The event tables are partitioned tables once converted; their partitions are plain ones.
+        char Kind(string table) =>
+            options.Events.UseArchivedStreamPartitioning && table is "mt_events" or "mt_streams" ? 'p' : 'r';
     }
 
     private static PostgresqlObjectName Name(string schema, string name) => new(schema, name, SchemaUtils.IdentifierUsage.General);
+
+    /// <summary>
+    /// Found only on a table of the kind it guards (<c>relkind</c>). Converting the event tables to
+    /// partitions drops them with CASCADE, and their triggers with them, in the same migration that
+    /// applies the guard: a trigger found on the table about to be dropped would count as present and
+    /// be left out, and the converted store would be unguarded. Found on a table still to be
+    /// converted, it counts as missing, and is created on the new table after the conversion.
+    /// </summary>
+    private sealed class GuardTrigger(PostgresqlObjectName name, PostgresqlObjectName table, string function, char kind) : Trigger(name, table, function)
+    {
+        public override void ConfigureQueryCommand(DbCommandBuilder builder)
+        {
+            var trigger = builder.AddParameter(Identifier.Name).ParameterName;
+            var table = builder.AddParameter(Target.Name).ParameterName;
+            var schema = builder.AddParameter(Target.Schema).ParameterName;
+            builder.Append(
+                $"""
+                 select pg_get_triggerdef(t.oid) from pg_trigger t
+                 join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
+                 where not t.tgisinternal and t.tgname = :{trigger} and c.relname = :{table} and n.nspname = :{schema} and c.relkind = '{kind}';
+                 """);
+        }
+    }
 
     /// <summary>
     /// Written as <c>pg_get_functiondef</c> prints it back, so that an unchanged guard is found

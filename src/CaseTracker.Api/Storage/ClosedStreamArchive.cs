@@ -41,7 +41,7 @@ public sealed class ClosedStreamArchive(IDocumentStore store, IConfiguration con
             if (await partitioned.ExecuteScalarAsync(ct) is not true)
             {
                 throw new InvalidOperationException(
-                    "The event tables are not partitioned yet: run db-apply (in a maintenance window on a large store) and start the API once, then archive (docs/archiving.md).");
+                    "The event tables are not partitioned yet: run db-apply (in a maintenance window on a large store), then archive (docs/archiving.md).");
             }
         }
 

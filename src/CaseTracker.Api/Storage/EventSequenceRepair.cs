@@ -1,47 +1,111 @@
 using Marten;
 using Npgsql;
+using Weasel.Core.Migrations;
+using Weasel.Postgresql;
 
 namespace CaseTracker.Api.Storage;
 
 /// <summary>
-/// Turning on archived-stream partitioning converts an existing store's <c>mt_events</c> and
-/// <c>mt_streams</c> into partitioned tables. Weasel does it by copying the rows out, dropping the
-/// tables and creating them again, and the drop takes the event sequence (owned by
-/// <c>mt_events.seq_id</c>) with it: it is gone, or created again from 1, and the next append
-/// collides with the first event (docs/archiving.md, "Upgrading a store"). Before anything reads or
-/// writes on this start, the event tables are brought to this build's shape and the sequence made
-/// to continue after the highest stored event, as Marten would have it (same name, same owner).
-/// Idempotent, and a no-op on a store that is already right.
+/// Keeps Marten's event sequence (<c>mt_events_sequence</c>) through every rebuild of the event
+/// tables. Turning on archived-stream partitioning converts an existing store's <c>mt_events</c>
+/// into a partitioned table, and Weasel does it by copying the rows out, dropping the table with
+/// CASCADE and creating it again. Marten creates the sequence owned by <c>mt_events.seq_id</c>, so
+/// the drop took it along: it was gone, or created again from 1, and the next append collided with
+/// the first event (docs/archiving.md, "Upgrading a store").
+/// <para>
+/// Weasel runs a database's initializers at the head of every migration it makes, whoever asks for
+/// it: the start-up apply, <c>db-apply</c>, <c>resources setup</c>, and the first use of a table by
+/// any verb (Marten's AutoCreate), which is how <c>audit verify</c> or <c>event-query</c> convert
+/// a store. Before any of them reads the catalog, this one makes the sequence a freestanding one,
+/// as Marten keeps its per-tenant event sequences, so that no drop of the table can take it. A
+/// sequence already lost or rewound (a store converted by an earlier CaseTracker without this) is
+/// created again, or moved, to continue after the highest stored event. A new store gets its
+/// sequence from here, freestanding from the start, before Marten would create it.
+/// </para>
+/// Once the sequence stands on its own, a migration costs one catalog query, and nothing at all
+/// after the first in a process: no event is read. Weasel also runs initializers before the checks
+/// that only compare (<c>db-assert</c>, <c>db-patch</c>), which therefore free the sequence too.
 /// </summary>
-public sealed class EventSequenceRepair(IDocumentStore store, ILogger<EventSequenceRepair> logger) : IHostedLifecycleService
+public sealed class EventSequenceRepair(IDocumentStore store, ILogger logger) : IDatabaseInitializer<NpgsqlConnection>
 {
-    public async Task StartingAsync(CancellationToken cancellationToken)
-    {
-        await store.Storage.Database.EnsureStorageExistsAsync(typeof(JasperFx.Events.IEvent), cancellationToken);
+    private volatile bool _standsAlone;
 
-        var sequence = $"{store.Options.Events.DatabaseSchemaName}.mt_events_sequence";
-        await using var connection = store.Storage.Database.CreateConnection();
-        await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(
-            $"""
-             create sequence if not exists {sequence} owned by {store.Events()}.seq_id;
-             select setval('{sequence}', stored.highest)
-             from (select max(seq_id) as highest from {store.Events()}) stored, {sequence} current
-             where stored.highest > (case when current.is_called then current.last_value else 0 end);
-             """, connection);
-        if (await command.ExecuteScalarAsync(cancellationToken) is long moved)
-        {
-            logger.LogWarning("The event sequence was behind the stored events (the tables were converted); it continues after {Sequence}", moved);
-        }
+    /// <summary>Marten builds the store's database itself; the repair is added to it as the store is built.</summary>
+    public static IDocumentStore AddTo(IDocumentStore store, ILogger<EventSequenceRepair> logger)
+    {
+        ((PostgresqlDatabase)store.Storage.Database).AddInitializer(new EventSequenceRepair(store, logger));
+        return store;
     }
 
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public async Task InitializeAsync(NpgsqlConnection connection, CancellationToken token)
+    {
+        if (_standsAlone) return;
 
-    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        var schema = store.Options.Events.DatabaseSchemaName;
+        var sequence = $"{schema}.mt_events_sequence";
+        bool tables, exists, owned;
+        await using (var state = new NpgsqlCommand(
+                         """
+                         select events is not null, sequence is not null,
+                                exists (select 1 from pg_depend
+                                        where classid = 'pg_class'::regclass and objid = sequence
+                                          and refclassid = 'pg_class'::regclass and refobjid = events and deptype = 'a')
+                         from (select to_regclass(@events)::oid as events, to_regclass(@sequence)::oid as sequence) names
+                         """, connection))
+        {
+            state.Parameters.AddWithValue("events", store.Events());
+            state.Parameters.AddWithValue("sequence", sequence);
+            await using var reader = await state.ExecuteReaderAsync(token);
+            await reader.ReadAsync(token);
+            (tables, exists, owned) = (reader.GetBoolean(0), reader.GetBoolean(1), reader.GetBoolean(2));
+        }
 
-    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        if (exists && !owned)
+        {
+            _standsAlone = true;
+            return;
+        }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        // Only what is missing, so that a role without DDL rights asks for nothing when all is in place.
+        // A new store gets its sequence before Marten creates it, and so freestanding from the start.
+        List<string> steps = [];
+        if (!tables) steps.Add($"create schema if not exists {schema}");
+        if (!exists) steps.Add($"create sequence if not exists {sequence}");
+        if (owned) steps.Add($"alter sequence {sequence} owned by none");
+        if (tables)
+        {
+            steps.Add($"""
+                       select setval('{sequence}', stored.highest)
+                       from (select max(seq_id) as highest from {store.Events()}) stored, {sequence} current
+                       where stored.highest > (case when current.is_called then current.last_value else current.last_value - 1 end)
+                       """);
+        }
 
-    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        object? moved;
+        try
+        {
+            await using var transaction = await connection.BeginTransactionAsync(token);
+            await using var repair = new NpgsqlCommand(string.Join(";\n", steps), connection, transaction);
+            moved = await repair.ExecuteScalarAsync(token);
+            await transaction.CommitAsync(token);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            // A sequence that belongs to a table has the table's owner, and only that owner may drop the
+            // table: a role that may not change the sequence cannot convert the tables either.
+            logger.LogWarning("The event sequence still belongs to {Events} and this role may not change it ({Reason}); db-apply, run by the tables' owner, will", store.Events(), e.MessageText);
+            _standsAlone = true;
+            return;
+        }
+
+        _standsAlone = true;
+        if (moved is long highest)
+        {
+            logger.LogWarning("The event sequence was behind the stored events (the tables were converted without it); it continues after {Sequence}", highest);
+        }
+        else if (owned)
+        {
+            logger.LogInformation("The event sequence no longer belongs to {Events}, so that a rebuild of the table keeps it", store.Events());
+        }
+    }
 }

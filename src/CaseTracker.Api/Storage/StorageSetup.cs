@@ -36,9 +36,12 @@ public static class StorageSetup
             .ApplyAllDatabaseChangesOnStartup()
             // Wolverine runs each asynchronous projection on exactly one node and moves it when a node dies.
             .IntegrateWithWolverine(wolverine => wolverine.UseWolverineManagedEventSubscriptionDistribution = true);
-        // Before any hosted service starts (the daemon, Kestrel), in this order: the event tables in
-        // this build's shape, then a changed projection rebuilt, once.
-        services.AddHostedService<EventSequenceRepair>();
+        // On the store itself rather than on a start: every verb's host builds the store, and few start.
+        var marten = services.Single(x => x.ServiceType == typeof(IDocumentStore));
+        services.Remove(marten);
+        services.AddSingleton(sp => EventSequenceRepair.AddTo((IDocumentStore)marten.ImplementationFactory!(sp),
+            sp.GetRequiredService<ILogger<EventSequenceRepair>>()));
+        // Before any hosted service starts (the daemon, Kestrel): a changed projection rebuilt, once.
         services.AddHostedService<ProjectionFingerprints>();
 
         return services;
