@@ -59,7 +59,7 @@ public static class IdentifyDefendantEndpoint
     public static ProblemDetails Before(IdentifyDefendant command, Case current, CaseDefendant? known) =>
         command.DefendantId switch
         {
-            { } id when known is null => Problems.NotFound($"No defendant {id} has been identified in any case."),
+            { } id when known is null => Problems.NoDefendant(id),
             { } id when current.Defendants.Contains(id) =>
                 Problems.Conflict($"Defendant {id} is already identified in this case."),
             _ => WolverineContinue.NoProblems

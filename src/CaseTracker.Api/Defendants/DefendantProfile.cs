@@ -34,6 +34,7 @@ public class DefendantProfile
     public string Status { get; set; } = DefendantStatus.Identified;
 
     /// <summary>Names and aliases, lower-cased, as name search reads them.</summary>
+    [StoredOnly]
     public string SearchText { get; set; } = "";
 
     /// <summary>A column of its own, not in the document: which people a reader's hidden cases name, through an index.</summary>
@@ -44,6 +45,7 @@ public class DefendantProfile
     /// Names and aliases folded for comparing people (<see cref="NameKeys.Fold"/>), for the trigram
     /// index behind possible duplicates.
     /// </summary>
+    [StoredOnly]
     public string MatchText { get; set; } = "";
 
     /// <summary>The people merged into this one, when read through a merge; empty as stored (docs/merges.md).</summary>
@@ -236,7 +238,10 @@ public static class DefendantEndpoints
         var profile = travel.IsPresent
             ? await FoldAsync(session, keys, defendantId, travel, ct)
             : await VisibleAsync(session, defendantId, http.User, ct);
-        if (profile is null) return Results.Problem(Problems.NotFound($"No defendant {defendantId} (at that point in time)."));
+        if (profile is null)
+        {
+            return Results.Problem(travel.IsPresent ? Problems.NotFound($"No defendant {defendantId} at that point in time.") : Problems.NoDefendant(defendantId));
+        }
 
         (await Disclosure.ForAsync(session, http.User, [profile.DefendantId, .. profile.MergedIds], ct)).Record(http);
         return Results.Json(profile);

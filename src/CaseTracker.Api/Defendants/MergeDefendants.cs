@@ -57,9 +57,6 @@ public sealed record MergeParties(IReadOnlySet<Guid> Seen, IReadOnlySet<Guid> Ex
             merged.Select(x => x.SurvivorId).Where(ids.Contains).ToHashSet());
     }
 
-    /// <summary>What a reader who may not see a person is told: word for word what an unknown id answers.</summary>
-    public static ProblemDetails Unknown(Guid defendantId) => Problems.NotFound($"No defendant {defendantId} has been identified in any case.");
-
     public static ProblemDetails Conflict(string detail) => Problems.Conflict(detail, "people");
 }
 
@@ -86,10 +83,10 @@ public static class MergeDefendantsEndpoint
     public static ProblemDetails Before(MergeDefendants command, Guid defendantId, PersonRecord? survivor, MergeParties parties, HttpContext http)
     {
         var merged = command.MergedDefendantId!.Value;
-        if (!parties.Seen.Contains(defendantId)) return MergeParties.Unknown(defendantId);
+        if (!parties.Seen.Contains(defendantId)) return Problems.NoDefendant(defendantId);
         if (ExpectedVersion.Unmet(http.Request, survivor?.Version ?? 0, "person's record") is { } unmet) return unmet;
         if (merged == defendantId) return MergeParties.Conflict($"Defendant {defendantId} cannot be merged with themselves.");
-        if (!parties.Seen.Contains(merged)) return MergeParties.Unknown(merged);
+        if (!parties.Seen.Contains(merged)) return Problems.NoDefendant(merged);
 
         if (new[] { defendantId, merged }.Where(parties.Expunged.Contains).ToList() is [var expunged, ..])
         {

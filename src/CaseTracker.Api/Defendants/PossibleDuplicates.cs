@@ -82,7 +82,7 @@ public static class PossibleDuplicatesEndpoint
         var group = await PersonMerges.GroupOfAsync(session, defendantId, ct);
         if (await PersonMerges.VisibleAsync(session, group, http.User, hidden, ct) is not { } person)
         {
-            return Results.Problem(MergeParties.Unknown(defendantId));
+            return Results.Problem(Problems.NoDefendant(defendantId));
         }
 
         var names = NameKeys.Split(person.MatchText);

@@ -31,7 +31,7 @@ public static class ReverseMergeEndpoint
     public static ProblemDetails Before(Guid defendantId, Guid mergeId, PersonRecord? survivor, MergeParties parties, HttpContext http)
     {
         var merge = survivor?.Merges.FirstOrDefault(x => x.MergeId == mergeId);
-        if (!parties.Seen.Contains(defendantId)) return MergeParties.Unknown(defendantId);
+        if (!parties.Seen.Contains(defendantId)) return Problems.NoDefendant(defendantId);
         if (merge is null) return Problems.NotFound($"Defendant {defendantId} has no merge {mergeId}.");
         if (ExpectedVersion.Unmet(http.Request, survivor!.Version, "person's record") is { } unmet) return unmet;
         return merge.Reversed

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace CaseTracker.Api.Http;
 
@@ -22,6 +23,7 @@ public static class JsonSetup
         options.MaxDepth = 32;
         options.Converters.Add(new OffsetRequired());
         options.Converters.Add(new StorableStrings());
+        options.TypeInfoResolver = (options.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(StoredOnlyAttribute.LeaveOut);
     }
 
     /// <summary>
@@ -57,5 +59,22 @@ public static class JsonSetup
 
         public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
             writer.WriteStringValue(value);
+    }
+}
+
+/// <summary>
+/// A member a document keeps for PostgreSQL to index (Marten stores it with its own serializer),
+/// never part of an answer or of the API's description.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class StoredOnlyAttribute : Attribute
+{
+    internal static void LeaveOut(JsonTypeInfo type)
+    {
+        if (type.Kind != JsonTypeInfoKind.Object) return;
+        foreach (var stored in type.Properties.Where(x => x.AttributeProvider?.IsDefined(typeof(StoredOnlyAttribute), inherit: true) == true).ToList())
+        {
+            type.Properties.Remove(stored);
+        }
     }
 }

@@ -36,6 +36,12 @@ public static class Problems
     /// </summary>
     public static ProblemDetails NoExhibit(Guid exhibitId) => NotFound($"No exhibit {exhibitId}.");
 
+    /// <summary>
+    /// A person nobody identified, one known only from cases the caller may not see, and one sealed
+    /// from them: word for word the same, wherever they are named.
+    /// </summary>
+    public static ProblemDetails NoDefendant(Guid defendantId) => NotFound($"No defendant {defendantId} has been identified in any case.");
+
     /// <param name="stream">what was recorded against: "case", "exhibit"</param>
     public static ProblemDetails Conflict(string detail, string stream = "case") => new()
     {

@@ -51,7 +51,7 @@ public static class SubscribeEndpoint
 
         if (command.Kind == SubscriptionKind.Defendant && await DefendantEndpoints.VisibleAsync(session, target, user, ct) is null)
         {
-            return Problems.NotFound($"No defendant {target}.");
+            return Problems.NoDefendant(target);
         }
 
         return command.WebhookUrl is { } url && await addresses.RefusalAsync(new Uri(url), ct) is { } refusal

@@ -291,7 +291,7 @@ public static class PersonOrderRules
     /// <summary>Someone identified at some time; If-Match, against the person's record; not expunged.</summary>
     public static ProblemDetails? Check(Guid defendantId, PersonRecord? person, PersonNames? known, HttpContext http)
     {
-        if (known is null) return Problems.NotFound($"No defendant {defendantId} has been identified in any case.");
+        if (known is null) return Problems.NoDefendant(defendantId);
 
         var version = person?.Version ?? 0;
         if (ExpectedVersion.TryRead(http.Request, out var expected, out var malformed))

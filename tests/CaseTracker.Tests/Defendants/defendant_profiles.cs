@@ -32,6 +32,21 @@ public class defendant_profiles(AppFixture fixture) : IntegrationContext(fixture
         profile.Sentences.Single().Sentence.Kind.ShouldBe("life", "a commutation replaces the kind");
         profile.Sentences.Single().Sentence.Commutations.Single().FromKind.ShouldBe("death-with-reprieve");
         profile.Status.ShouldBe("sentenced");
+
+        // What the profile keeps for PostgreSQL's indexes is no part of the answer.
+        var answer = await GetJson<System.Text.Json.Nodes.JsonObject>($"/api/defendants/{wang}");
+        answer.Select(x => x.Key).ShouldNotContain("searchText");
+        answer.Select(x => x.Key).ShouldNotContain("matchText");
+
+        var unknown = Guid.NewGuid();
+        var problem = await Host.Scenario(x =>
+        {
+            x.Get.Url($"/api/defendants/{unknown}");
+            x.WithBearerToken(Fixture.TokenFor(Api.Auth.Roles.Analyst));
+            x.StatusCodeShouldBe(404);
+        });
+        System.Text.Json.Nodes.JsonNode.Parse(problem.ReadAsText())!["detail"]!.GetValue<string>()
+            .ShouldBe($"No defendant {unknown} has been identified in any case.", "no point in time was asked for");
     }
 
     [Fact]

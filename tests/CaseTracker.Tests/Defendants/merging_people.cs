@@ -58,6 +58,13 @@ public class merging_people(AppFixture fixture) : IntegrationContext(fixture)
     private async Task<string> ProfileJson(Guid id, string query = "", string role = Roles.Analyst) =>
         JsonSerializer.Serialize(await GetJson<DefendantProfile>($"/api/defendants/{id}{query}", role), Json);
 
+    /// <summary>A profile as the API answers it (with its own JSON options), then read back as <see cref="ProfileJson"/> reads.</summary>
+    private string AsAnswered(DefendantProfile? profile)
+    {
+        var api = Host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        return JsonSerializer.Serialize(JsonSerializer.Deserialize<DefendantProfile>(JsonSerializer.Serialize(profile, api), Json), Json);
+    }
+
     [Fact]
     public async Task candidates_are_found_for_alias_and_transliteration_variants_and_not_for_unrelated_names()
     {
@@ -184,7 +191,7 @@ public class merging_people(AppFixture fixture) : IntegrationContext(fixture)
         foreach (var id in new[] { survivor, merged })
         {
             var rebuilt = await DefendantEndpoints.FoldOneAsync(session, keys, id, always, CancellationToken.None);
-            (await ProfileJson(id)).ShouldBe(JsonSerializer.Serialize(rebuilt, Json), "a reversed merge reads as if it had never been made");
+            (await ProfileJson(id)).ShouldBe(AsAnswered(rebuilt), "a reversed merge reads as if it had never been made");
         }
 
         (await ProfileJson(survivor)).ShouldBe(survivorBefore);

@@ -112,7 +112,7 @@ public class subscriptions(AppFixture fixture) : IntegrationContext(fixture)
         hiddenCase["detail"]!.ToString().ShouldBe($"No case {caseId}.");
 
         var hiddenPerson = await RefusedSubscription(new { kind = "defendant", targetId = person }, 404, agency: Foreign);
-        hiddenPerson["detail"]!.ToString().ShouldBe($"No defendant {person}.");
+        hiddenPerson["detail"]!.ToString().ShouldBe($"No defendant {person} has been identified in any case.");
         await RefusedSubscription(new { kind = "defendant", targetId = Guid.NewGuid() }, 404, agency: Foreign);
 
         // The case's own agencies follow it.
