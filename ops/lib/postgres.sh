@@ -70,7 +70,12 @@ provision_postgres() {
   fi
   as_pg "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc "select 1 from pg_database where datname = 'casetracker'" | grep -q 1 \
     || as_pg "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres casetracker
-  echo "Host=127.0.0.1;Port=$port;Database=casetracker;Username=postgres"
+  local_connection_string
+}
+
+# The database of the local cluster, on CASETRACKER_PG_PORT (55432 unless moved).
+local_connection_string() {
+  echo "Host=127.0.0.1;Port=${CASETRACKER_PG_PORT:-55432};Database=casetracker;Username=postgres"
 }
 
 # The PostgreSQL provision_postgres starts, when it is running: the compose service or the local cluster.

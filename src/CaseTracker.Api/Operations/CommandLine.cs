@@ -89,7 +89,8 @@ public static partial class CommandLine
                     return;
                 }
 
-                var line = _line.ToString().TrimEnd('\r');
+                // Spectre pads what it renders (an error's stack trace) to the console's width, 4,096 here.
+                var line = _line.ToString().TrimEnd();
                 _line.Clear();
                 if (Reword(line) is { } shown) _inner.WriteLine(shown);
             }
