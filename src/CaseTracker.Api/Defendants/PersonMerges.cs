@@ -79,7 +79,8 @@ public static class PersonMerges
 {
     /// <summary>The group a person belongs to now: theirs if they are a survivor or were never merged.</summary>
     public static async Task<MergeGroup> GroupOfAsync(IQuerySession session, Guid defendantId, CancellationToken ct) =>
-        (await GroupsOfAsync(session, [defendantId], ct))[defendantId];
+        // Missing only when a reversal committed between the two queries: then they are alone.
+        (await GroupsOfAsync(session, [defendantId], ct)).GetValueOrDefault(defendantId) ?? new MergeGroup(defendantId, []);
 
     /// <summary>
     /// The groups these people belong to now, in two queries whatever their number: by every

@@ -135,7 +135,8 @@ public static class PossibleDuplicatesEndpoint
                 cross join lateral unnest(string_to_array(d.data ->> 'matchText', '{NameKeys.Separator}')) as n(name)
                 left join {PersonMerges.Table(store)} m on m.id = d.id
                 where not (d.id = any(?)) and not (coalesce(m.survivor_id, d.id) = any(?))
-                  and not exists (select 1 from {orders} o where o.subject = d.id and o.kind = '{OrderKinds.Expunged}' and o.data ->> 'person' = d.id::text)
+                  and not exists (select 1 from {orders} o where o.subject = d.id and o.kind = '{OrderKinds.Expunged}'
+                                   and (o.data ->> 'person' = d.id::text or (o.data ->> 'ofPerson')::boolean))
                   {sealedFilter}
               ) as pairs
               order by person, similarity desc, candidate_name

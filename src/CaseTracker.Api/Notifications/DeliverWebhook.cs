@@ -52,8 +52,10 @@ public static class DeliverWebhookHandler
         if (await session.LoadAsync<Subscription>(message.SubscriptionId, ct) is not { WebhookUrl: not null } subscription) return;
         if (await session.Events.LoadAsync(message.EventId, ct) is not { } e) return;
         if (!(await session.LoadAsync<CaseHeader>(e.StreamId, ct)).Shows(subscription.Subscriber())) return;
-        if (DefendantProfileProjection.Concerning(e.Data) is { } person
-            && (await Disclosure.ForAsync(session, subscription.Subscriber(), [person], ct)).Hides(person)) return;
+        var named = DefendantProfileProjection.Concerning(e.Data);
+        var groups = await Subscription.GroupsAsync(session, [subscription], ct);
+        var orders = await Disclosure.ForAsync(session, subscription.Subscriber(), Subscription.Judged([named], groups), ct);
+        if (!subscription.Reaches(named, groups, orders, subscription.Subscriber())) return;
 
         await sender.SendAsync(subscription, FeedEntry.Of(e, subscription.TargetId).To(subscription.Id), ct);
     }

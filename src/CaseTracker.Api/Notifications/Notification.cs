@@ -71,15 +71,14 @@ public static class NotificationReader
 
             var cases = (await session.LoadManyAsync<CaseHeader>(ct, rows.Select(x => x.CaseId).Distinct()))
                 .ToDictionary(x => x.CaseId);
-            // Nothing about a sealed person reaches those who may not find them, whatever they follow.
-            var sealing = await Disclosure.ForAsync(session, reader, rows.Select(x => x.DefendantId).OfType<Guid>(), ct);
+            var orders = await Disclosure.ForAsync(session, reader, Subscription.Judged(rows.Select(x => x.DefendantId), groups), ct);
             foreach (var row in rows)
             {
                 var header = cases.GetValueOrDefault(row.CaseId);
-                if (!header.Shows(reader) || row.DefendantId is { } named && sealing.Hides(named)) continue;
+                if (!header.Shows(reader)) continue;
                 found.AddRange(byTarget[row.TargetId]
                     .Where(s => row.Sequence > s.StartsAfter && header.Shows(subscribers[s.Id])
-                                && !(row.DefendantId is { } person && sealing.Hides(person, subscribers[s.Id])))
+                                && s.Reaches(row.DefendantId, groups, orders, reader) && s.Reaches(row.DefendantId, groups, orders, subscribers[s.Id]))
                     .Select(s => row.To(s.Id)));
             }
 

@@ -4,6 +4,7 @@ using CaseTracker.Api.Auth;
 using CaseTracker.Api.Defendants;
 using CaseTracker.Api.Http;
 using CaseTracker.Api.Operations;
+using CaseTracker.Api.Privacy;
 using JasperFx.Events;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
@@ -74,6 +75,20 @@ public class Subscription
             SubscriptionKind.Defendant => DefendantProfileProjection.Concerning(e.Data) is { } person && Follows(groups).Contains(person),
             _ => false,
         };
+
+    /// <summary>
+    /// Whether an event naming this person (or no one) may be told to this reader through this
+    /// subscription: nothing about a person sealed from them, whatever they follow; and for a
+    /// followed person, nothing at all while the survivor of their group is sealed from them, as the
+    /// group's profile is then unknown to them too (docs/merges.md).
+    /// </summary>
+    public bool Reaches(Guid? named, IReadOnlyDictionary<Guid, MergeGroup> groups, Disclosure orders, ClaimsPrincipal reader) =>
+        !(named is { } person && orders.Hides(person, reader))
+        && !(Kind == SubscriptionKind.Defendant && groups.TryGetValue(TargetId, out var group) && orders.Hides(group.SurvivorId, reader));
+
+    /// <summary>The people whose orders <see cref="Reaches"/> asks about: those the events name, and the survivors of the followed groups.</summary>
+    public static IEnumerable<Guid> Judged(IEnumerable<Guid?> named, IReadOnlyDictionary<Guid, MergeGroup> groups) =>
+        named.OfType<Guid>().Concat(groups.Values.Select(x => x.SurvivorId)).Distinct();
 
     /// <summary>The groups of the people these subscriptions follow, by member.</summary>
     public static Task<IReadOnlyDictionary<Guid, MergeGroup>> GroupsAsync(IQuerySession session, IEnumerable<Subscription> subscriptions, CancellationToken ct) =>

@@ -39,7 +39,7 @@ public sealed class Disclosure
     public string? Placeholder(Guid subject)
     {
         var orders = _orders[subject].ToList();
-        if (orders.Any(x => x.Kind == OrderKinds.Expunged && x.OfPerson)) return Withheld.Expunged;
+        if (orders.Any(x => x.Kind == OrderKinds.Expunged && x.CoversPerson())) return Withheld.Expunged;
         return !_seesSealed && orders.Any(x => x.Kind == OrderKinds.Sealed) ? Withheld.Sealed : null;
     }
 
@@ -55,7 +55,7 @@ public sealed class Disclosure
     {
         if (!_seesSealed) return;
         // A person merged into the one a seal names is on record as themselves.
-        ReadAudit.Disclosed(http, _orders.SelectMany(x => x).Where(x => x.Kind == OrderKinds.Sealed).Select(x => x.OfPerson ? x.Subject : x.Person));
+        ReadAudit.Disclosed(http, _orders.SelectMany(x => x).Where(x => x.Kind == OrderKinds.Sealed).Select(x => x.CoversPerson() ? x.Subject : x.Person));
     }
 
     /// <summary>The case as this reader may read it: people and tips under an order withheld.</summary>
@@ -111,7 +111,7 @@ public sealed class Disclosure
     /// record, or on the record of the person they were merged into when it was made.
     /// </summary>
     public static Task<bool> UnderOrderAsync(IQuerySession session, Guid person, CancellationToken ct, string? kind = null) =>
-        session.Query<SubjectOrder>().AnyAsync(x => x.Subject == person && x.OfPerson && (kind == null || x.Kind == kind), ct);
+        session.Query<SubjectOrder>().AnyAsync(x => x.Subject == person && (x.OfPerson || x.Person == person) && (kind == null || x.Kind == kind), ct);
 
     public static Task<bool> ExpungedAsync(IQuerySession session, Guid person, CancellationToken ct) => UnderOrderAsync(session, person, ct, OrderKinds.Expunged);
 

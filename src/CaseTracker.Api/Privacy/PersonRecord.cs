@@ -37,7 +37,8 @@ public interface IPersonOrder : IPersonEvent
 
     /// <summary>
     /// The people merged into this one when the order was made (docs/merges.md): one person to the
-    /// court, so the order covers them too. Absent from orders recorded before merges existed.
+    /// court, so the order covers them too. Absent from orders recorded before orders covered
+    /// merged people: those covered their own person only (docs/privacy.md).
     /// </summary>
     IReadOnlyList<Guid>? Merged { get; }
 }
@@ -159,6 +160,13 @@ public class SubjectOrder
     /// name the same alias again as a new record.
     /// </summary>
     public bool OfPerson { get; set; }
+
+    /// <summary>
+    /// <see cref="OfPerson"/>, read so that a row written before it was kept (an order then covered
+    /// only its own person's id) answers the same; <see cref="Disclosure.UnderOrderAsync"/> and the
+    /// possible-duplicates query ask it in SQL.
+    /// </summary>
+    public bool CoversPerson() => OfPerson || Subject == Person;
 
     /// <summary><see cref="OrderKinds"/></summary>
     public string Kind { get; set; } = OrderKinds.Sealed;

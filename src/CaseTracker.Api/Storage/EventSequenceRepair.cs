@@ -72,14 +72,12 @@ public sealed class EventSequenceRepair(IDocumentStore store, ILogger logger) : 
         if (!tables) steps.Add($"create schema if not exists {schema}");
         if (!exists) steps.Add($"create sequence if not exists {sequence}");
         if (owned) steps.Add($"alter sequence {sequence} owned by none");
-        if (tables)
-        {
-            steps.Add($"""
+        var catchUp = $"""
                        select setval('{sequence}', stored.highest)
                        from (select max(seq_id) as highest from {store.Events()}) stored, {sequence} current
                        where stored.highest > (case when current.is_called then current.last_value else current.last_value - 1 end)
-                       """);
-        }
+                       """;
+        if (tables) steps.Add(catchUp);
 
         object? moved;
         try
@@ -92,10 +90,24 @@ public sealed class EventSequenceRepair(IDocumentStore store, ILogger logger) : 
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
         {
             // A sequence that belongs to a table has the table's owner, and only that owner may drop the
-            // table: a role that may not change the sequence cannot convert the tables either.
+            // table: a role that may not change the sequence cannot convert the tables either. It may
+            // still be allowed to move the sequence on, which a store converted by an earlier build needs.
             logger.LogWarning("The event sequence still belongs to {Events} and this role may not change it ({Reason}); db-apply, run by the tables' owner, will", store.Events(), e.MessageText);
-            _standsAlone = true;
-            return;
+            moved = null;
+            if (tables)
+            {
+                try
+                {
+                    await using var alone = new NpgsqlCommand(catchUp, connection);
+                    moved = await alone.ExecuteScalarAsync(token);
+                }
+                catch (PostgresException denied) when (denied.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+                {
+                    logger.LogWarning("This role may not move the event sequence on either ({Reason})", denied.MessageText);
+                }
+            }
+
+            owned = false;
         }
 
         _standsAlone = true;

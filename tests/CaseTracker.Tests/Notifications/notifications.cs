@@ -133,6 +133,24 @@ public class notifications(NotificationsFixture fixture) : IntegrationContext(fi
     }
 
     [Fact]
+    public async Task nothing_reaches_the_follower_of_a_sealed_person_through_someone_merged_into_them_later()
+    {
+        var (first, second) = (await OpenCase(), await OpenCase());
+        var survivor = await IdentifyDefendant(first, "Zhang Wei");
+        var merged = await IdentifyDefendant(second, "Wei Zhang");
+        await ProjectionsCaughtUp();
+        var follower = $"sealed-follower-{Guid.NewGuid():N}";
+        await Follow(follower, Lead, SubscriptionKind.Defendant, survivor);
+        await Post($"/api/defendants/{survivor}/sealing", Commands.Sealing(), 200, Api.Auth.Roles.Admin);
+        await Post($"/api/defendants/{survivor}/merges", new { mergedDefendantId = merged, reason = "Same fingerprints", mergedAt = Commands.At }, 200, Api.Auth.Roles.Admin);
+
+        await Accepted($"/api/cases/{second}/arrests", Commands.Arrest(merged));
+
+        // The merged person is not sealed, but they are now the sealed person: the group is unknown to an officer.
+        (await CaughtUpNotificationsOf(follower, Lead)).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task a_case_restricted_later_stops_showing_to_outsiders_its_earlier_notifications_included()
     {
         var caseId = await OpenCase();
