@@ -107,16 +107,12 @@ public class notifications(NotificationsFixture fixture) : IntegrationContext(fi
     [Fact]
     public async Task a_follower_of_a_person_is_told_of_them_under_any_id_merged_with_theirs_while_the_merge_stands()
     {
-        var (first, second) = (await OpenCase(), await OpenCase());
-        var survivor = await IdentifyDefendant(first, "Zhang Wei");
-        var merged = await IdentifyDefendant(second, "Wei Zhang");
-        await ProjectionsCaughtUp();
+        var (first, second, survivor, merged) = await TwoFilesOfOnePersonAsync();
         var (ofSurvivor, ofMerged) = ($"survivor-follower-{Guid.NewGuid():N}", $"merged-follower-{Guid.NewGuid():N}");
         var survivorSubscription = await Follow(ofSurvivor, Lead, SubscriptionKind.Defendant, survivor);
         var mergedSubscription = await Follow(ofMerged, Lead, SubscriptionKind.Defendant, merged);
 
-        var merge = Read<Api.Defendants.MergeRecorded>(await Post($"/api/defendants/{survivor}/merges",
-            new { mergedDefendantId = merged, reason = "Same fingerprints", mergedAt = Commands.At }, 200, Roles.Admin));
+        var merge = await MergeAsAdmin(survivor, merged);
         await Accepted($"/api/cases/{second}/arrests", Commands.Arrest(merged));
         await Accepted($"/api/cases/{first}/arrests", Commands.Arrest(survivor));
 
@@ -135,14 +131,11 @@ public class notifications(NotificationsFixture fixture) : IntegrationContext(fi
     [Fact]
     public async Task nothing_reaches_the_follower_of_a_sealed_person_through_someone_merged_into_them_later()
     {
-        var (first, second) = (await OpenCase(), await OpenCase());
-        var survivor = await IdentifyDefendant(first, "Zhang Wei");
-        var merged = await IdentifyDefendant(second, "Wei Zhang");
-        await ProjectionsCaughtUp();
+        var (_, second, survivor, merged) = await TwoFilesOfOnePersonAsync();
         var follower = $"sealed-follower-{Guid.NewGuid():N}";
         await Follow(follower, Lead, SubscriptionKind.Defendant, survivor);
         await Post($"/api/defendants/{survivor}/sealing", Commands.Sealing(), 200, Api.Auth.Roles.Admin);
-        await Post($"/api/defendants/{survivor}/merges", new { mergedDefendantId = merged, reason = "Same fingerprints", mergedAt = Commands.At }, 200, Api.Auth.Roles.Admin);
+        await MergeAsAdmin(survivor, merged);
 
         await Accepted($"/api/cases/{second}/arrests", Commands.Arrest(merged));
 

@@ -162,12 +162,9 @@ public class webhooks(NotificationsFixture fixture) : IntegrationContext(fixture
     [Fact]
     public async Task a_follower_of_a_person_receives_events_naming_someone_merged_into_them()
     {
-        var (first, second) = (await OpenCase(), await OpenCase());
-        var survivor = await IdentifyDefendant(first, "Zhang Wei");
-        var merged = await IdentifyDefendant(second, "Wei Zhang");
-        await ProjectionsCaughtUp();
+        var (_, second, survivor, merged) = await TwoFilesOfOnePersonAsync();
         var (subscription, url) = await Hook(SubscriptionKind.Defendant, survivor, $"merge-watcher-{Guid.NewGuid():N}");
-        await Post($"/api/defendants/{survivor}/merges", new { mergedDefendantId = merged, reason = "Same fingerprints", mergedAt = Commands.At }, 200, Roles.Admin);
+        await MergeAsAdmin(survivor, merged);
 
         await Accepted($"/api/cases/{second}/arrests", Commands.Arrest(merged));
 

@@ -48,6 +48,21 @@ public abstract class IntegrationContext(AppFixture fixture)
     protected async Task<Guid> IdentifyDefendant(Guid caseId, string name = "Liu Yong") =>
         (await Accepted($"/api/cases/{caseId}/defendants", new { name, occurredAt = "2018-07-01T00:00:00+08:00" })).EntryId!.Value;
 
+    /// <summary>Two people, each identified in a case of their own, whose profiles have been built: about to be found one person.</summary>
+    protected async Task<(Guid First, Guid Second, Guid Survivor, Guid Merged)> TwoFilesOfOnePersonAsync()
+    {
+        var (first, second) = (await OpenCase(), await OpenCase());
+        var survivor = await IdentifyDefendant(first, "Zhang Wei");
+        var merged = await IdentifyDefendant(second, "Wei Zhang");
+        await ProjectionsCaughtUp();
+        return (first, second, survivor, merged);
+    }
+
+    /// <summary>Records staff merge one person into another.</summary>
+    protected async Task<Api.Defendants.MergeRecorded> MergeAsAdmin(Guid survivor, Guid merged) =>
+        Read<Api.Defendants.MergeRecorded>(await Post($"/api/defendants/{survivor}/merges",
+            new { mergedDefendantId = merged, reason = "Same fingerprints", mergedAt = Commands.At }, 200, Roles.Admin));
+
     protected async Task<Guid> RecordSeizure(Guid caseId, decimal quantity = 11.9m, string unit = "kg", string substance = "fentanyl") =>
         (await Accepted($"/api/cases/{caseId}/seizures", Commands.Seizure(quantity, unit, substance))).EntryId!.Value;
 
